@@ -1,0 +1,222 @@
+"""The `spotify-pipeline` command.
+
+    spotify-pipeline run [--date D] [--source sample|spotify] [--platform local|aws]
+    spotify-pipeline extract --date D [--source sample|spotify] [--playlist ID ...] [--out RAW]
+    spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
+    spotify-pipeline query "SQL" | --file F.sql
+
+Only `run` imports Airflow; the other commands start fast. A user error prints one line
+(`error: …`) and exits 2; a failed run or step exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line without a traceback."""
+
+
+def _date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _today() -> str:
+    return datetime.now(UTC).date().isoformat()
+
+
+def _settings(args: argparse.Namespace) -> Any:
+    from spotify_etl import settings
+
+    overrides = {
+        "SPOTIFY_PIPELINE_SOURCE": getattr(args, "source", None),
+        "SPOTIFY_PIPELINE_PLATFORM": getattr(args, "platform", None),
+        "SPOTIFY_PLAYLISTS": ",".join(args.playlist) if getattr(args, "playlist", None) else None,
+    }
+    return settings.load(**overrides)
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
+
+
+def _table(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(c) for c in columns], *[["" if v is None else str(v) for v in r] for r in rows]]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]
+    lines = ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)) for r in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def _progress(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------------------- commands
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from spotify_etl import pipeline
+
+    result = pipeline.run_extract(
+        _settings(args), args.date, progress=_progress, raw_root=args.out and str(args.out)
+    )
+    _print_json(result)
+    return 0
+
+
+def cmd_transform(args: argparse.Namespace) -> int:
+    from spotify_etl.platforms import get_platform
+    from spotify_transform.handler import lambda_handler
+
+    settings = _settings(args)
+    platform = get_platform(settings)
+    event = {
+        "snapshot_date": args.date,
+        "raw_root": str(args.raw.resolve()) if args.raw else platform.raw_root,
+        "curated_root": str(args.out.resolve()) if args.out else platform.curated_root,
+        "max_quarantine_ratio": settings.max_quarantine_ratio,
+        "idempotency_key": f"cli/{args.date}",
+    }
+    if args.raw or args.out:
+        result = lambda_handler(event, None)  # explicit folders: run the handler right here
+    else:
+        result = platform.invoke_transform(event)
+    _print_json(result)
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from spotify_etl.platforms import get_platform
+
+    if (args.sql is None) == (args.file is None):
+        raise UserError('give either "SQL" or --file F.sql')
+    if args.file is not None:
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
+    else:
+        text = args.sql
+    result = get_platform(_settings(args)).query(text, max_rows=args.max_rows)
+    if args.json:
+        _print_json(result)
+    else:
+        print(_table(result["columns"], result["rows"]))
+        more = result["row_count"] - len(result["rows"])
+        print(f"({result['row_count']} rows{f', {more} not shown' if more > 0 else ''}; "
+              f"full result: {result['output_location']})")  # fmt: skip
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from spotify_etl import runner
+
+    settings = _settings(args)  # fail fast on a bad setting, before Airflow starts
+    # Tasks read settings from the environment: options must reach them the same way.
+    if args.source:
+        os.environ["SPOTIFY_PIPELINE_SOURCE"] = args.source
+    if args.platform:
+        os.environ["SPOTIFY_PIPELINE_PLATFORM"] = args.platform
+    os.environ["SPOTIFY_PIPELINE_HOME"] = str(settings.home.resolve())
+    t0 = time.monotonic()
+    outcome = runner.run_dag(settings.home.resolve(), args.date, verbose=args.verbose)
+    elapsed = time.monotonic() - t0
+    print(runner.format_summary(outcome, settings, elapsed))
+    return 0 if outcome.succeeded else EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also documents every option in --help)."""
+    parser = argparse.ArgumentParser(
+        prog="spotify-pipeline",
+        description="Spotify playlists into a queryable lake: local (DuckDB) or AWS (Athena).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, *, source: bool = False) -> None:
+        if source:
+            p.add_argument(
+                "--source", choices=["sample", "spotify"],
+                help="sample (bundled responses) or spotify (live API); "
+                "default: SPOTIFY_PIPELINE_SOURCE",
+            )  # fmt: skip
+        p.add_argument(
+            "--platform", choices=["local", "aws"],
+            help="default: SPOTIFY_PIPELINE_PLATFORM (local)",
+        )  # fmt: skip
+
+    run = sub.add_parser("run", help="run the whole DAG in-process (Airflow, local database)")
+    run.add_argument("--date", type=_date, default=_today(), help="partition date (default: today, UTC)")
+    common(run, source=True)
+    run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's task logs")
+    run.set_defaults(func=cmd_run)
+
+    ext = sub.add_parser("extract", help="extract playlists into the raw zone")
+    ext.add_argument("--date", type=_date, default=_today(), help="partition date (default: today, UTC)")
+    common(ext, source=True)
+    ext.add_argument("--playlist", action="append", metavar="ID",
+                     help="playlist ID/URI/URL (repeatable); default: SPOTIFY_PLAYLISTS or me")  # fmt: skip
+    ext.add_argument("--out", type=Path, help="raw zone root (default: the platform's)")
+    ext.set_defaults(func=cmd_extract)
+
+    tr = sub.add_parser("transform", help="turn one raw date partition into curated Parquet")
+    tr.add_argument("--date", type=_date, default=_today(), help="partition date (default: today, UTC)")
+    common(tr)
+    tr.add_argument("--raw", type=Path, help="raw zone root (default: the platform's)")
+    tr.add_argument("--out", type=Path, help="curated zone root (default: the platform's)")
+    tr.set_defaults(func=cmd_transform)
+
+    q = sub.add_parser("query", help="run Athena SQL on the current platform")
+    q.add_argument("sql", nargs="?", help="one SQL statement (Athena/Trino dialect)")
+    q.add_argument("--file", type=Path, help="read the SQL from a file")
+    q.add_argument("--max-rows", type=int, default=20, help="rows to print (default 20)")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
+    common(q)
+    q.set_defaults(func=cmd_query)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    from spotify_etl.platforms.base import PlatformError
+    from spotify_etl.settings import SettingsError
+    from spotify_etl.sql import SqlError
+    from spotify_transform.storage import StorageError
+    from spotify_transform.transform import TransformError
+
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (UserError, SettingsError, SqlError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (PlatformError, TransformError, StorageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,107 @@
+"""The pipeline's steps, shared by the Airflow DAG and the command line.
+
+Each step takes validated settings and the partition date, talks to the platform, and returns a
+small JSON-able dict (URIs, counts) — never data. The DAG only wires these together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from spotify_etl import extract as extract_mod
+from spotify_etl import sql
+from spotify_etl.platforms import get_platform
+from spotify_etl.settings import Settings, SettingsError
+from spotify_etl.sources import SampleSource, Source
+
+REPORT_QUERY = "reports/top_artists.sql"
+
+
+class CheckFailed(Exception):
+    """Data-quality checks returned offending rows; the message lists them."""
+
+
+def get_source(settings: Settings) -> Source:
+    """The response source the settings select."""
+    if settings.source == "sample":
+        return SampleSource()
+    raise SettingsError(
+        "SPOTIFY_PIPELINE_SOURCE=spotify (live extraction) is not available in this release; "
+        "allowed: sample"
+    )
+
+
+def transform_event(settings: Settings, snapshot_date: str, run_id: str) -> dict[str, Any]:
+    """The transform invocation event, identical on every platform."""
+    platform = get_platform(settings)
+    return {
+        "snapshot_date": snapshot_date,
+        "raw_root": platform.raw_root,
+        "curated_root": platform.curated_root,
+        "max_quarantine_ratio": settings.max_quarantine_ratio,
+        "idempotency_key": f"spotify_pipeline/{run_id}/{snapshot_date}",
+    }
+
+
+def run_extract(
+    settings: Settings,
+    snapshot_date: str,
+    run_id: str = "manual",
+    progress: Callable[[str], None] | None = None,
+    raw_root: str | None = None,
+) -> dict[str, Any]:
+    """Extract the date's playlists into the raw zone; return the manifest summary."""
+    date.fromisoformat(snapshot_date)
+    platform = get_platform(settings)
+    root = raw_root or platform.raw_root
+    manifest = extract_mod.extract(
+        platform.store,
+        get_source(settings),
+        extract_mod.ExtractRequest(snapshot_date, root, settings.playlists, run_id),
+        progress=progress,
+    )
+    return extract_mod.summary(manifest, root)
+
+
+def run_transform(settings: Settings, snapshot_date: str, run_id: str = "manual") -> dict[str, Any]:
+    """Invoke the transform on the platform; return rows and URIs per table."""
+    return get_platform(settings).invoke_transform(transform_event(settings, snapshot_date, run_id))
+
+
+def run_crawl(settings: Settings) -> dict[str, Any]:
+    """Catalog the curated zone; return tables, partitions and schema changes."""
+    return get_platform(settings).crawl()
+
+
+def run_checks(settings: Settings, snapshot_date: str) -> dict[str, Any]:
+    """Run the data-quality checks of the date's partitions.
+
+    Raises:
+        CheckFailed: Some check returned rows; the message shows them.
+    """
+    result = get_platform(settings).query(sql.key_checks(snapshot_date), max_rows=50)
+    if result["row_count"]:
+        lines = "; ".join(
+            f"{table}: {problem} {key or ''} ×{n}".replace("  ", " ")
+            for table, problem, key, n in result["rows"]
+        )
+        raise CheckFailed(f"{result['row_count']} data-quality check(s) failed: {lines}")
+    return {"checks_failed": 0, "snapshot_date": snapshot_date}
+
+
+def run_report_query(settings: Settings, snapshot_date: str) -> dict[str, Any]:
+    """Run the bundled report query for the date; return a small preview."""
+    text = sql.render(sql.load(REPORT_QUERY), snapshot_date=snapshot_date)
+    result = get_platform(settings).query(text, max_rows=10)
+    return {"query": REPORT_QUERY, **result}
+
+
+def partition_date(logical_date: Any, run_after: Any) -> str:
+    """The date partition of a run: its logical date, or for runs without one (manual runs in
+    Airflow 3 may have none) the day it was queued for. Both are UTC datetimes."""
+    moment = logical_date if logical_date is not None else run_after
+    if moment is None:
+        raise ValueError("the run has neither a logical date nor a run_after time")
+    return str(moment.date().isoformat())

@@ -1,0 +1,36 @@
+"""What a platform offers the DAG: one byte store, the zones, transform, crawl and query.
+
+The DAG talks only to this protocol, so the same DAG file runs on the local platform (folders,
+the handler in-process, DuckDB) and on AWS (S3, Lambda, Glue, Athena).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from spotify_transform.storage import ByteStore
+
+
+class PlatformError(Exception):
+    """A platform operation failed; the message says what and where."""
+
+
+class Platform(Protocol):
+    """A place where the pipeline stores, transforms, catalogs and queries."""
+
+    name: str
+    store: ByteStore
+    raw_root: str
+    curated_root: str
+
+    def invoke_transform(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Run the transform function with `event`; return its small JSON result."""
+        ...
+
+    def crawl(self) -> dict[str, Any]:
+        """Catalog the curated zone; report tables, partitions and schema changes."""
+        ...
+
+    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+        """Run one Athena (Trino) SQL statement; return columns, preview rows and row count."""
+        ...

@@ -1,0 +1,164 @@
+"""The local platform: folders for the zones, the Lambda handler in-process, DuckDB for SQL.
+
+Nothing here is a mock: the transform is the very handler the Lambda runs, called with the same
+event; the "crawler" registers every curated table as a view over its Parquet files in a DuckDB
+catalog file; queries are Athena SQL transpiled by sqlglot and run by DuckDB over the same files.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from spotify_etl.platforms.base import PlatformError
+from spotify_transform.schemas import TABLES, duckdb_type
+from spotify_transform.storage import ByteStore
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def transpile(sql: str) -> list[str]:
+    """Athena (Trino) SQL → DuckDB statements.
+
+    Raises:
+        PlatformError: The SQL does not parse as Athena SQL.
+    """
+    import sqlglot
+    from sqlglot.errors import ParseError
+
+    try:
+        statements = sqlglot.transpile(sql, read="athena", write="duckdb")
+    except ParseError as exc:
+        raise PlatformError(f"SQL does not parse as Athena SQL: {exc}") from None
+    statements = [s for s in statements if s.strip()]
+    if not statements:
+        raise PlatformError("no SQL statement given")
+    return statements
+
+
+class LocalPlatform:
+    """Zones under `home`: raw/, curated/, catalog.duckdb, query-results/, reports/."""
+
+    name = "local"
+
+    def __init__(self, home: Path) -> None:
+        self.home = home.resolve()
+        self.store = ByteStore()
+        self.raw_root = str(self.home / "raw")
+        self.curated_root = str(self.home / "curated")
+        self.catalog = self.home / "catalog.duckdb"
+        self.results = self.home / "query-results"
+
+    # ------------------------------------------------------------------ transform
+    def invoke_transform(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Call the Lambda handler in-process with the same event the Lambda gets."""
+        from spotify_transform.handler import lambda_handler
+
+        return lambda_handler(event, None)
+
+    # ------------------------------------------------------------------ crawl
+    def _view_sql(self, table: str) -> tuple[str, int]:
+        spec = TABLES[table]
+        root = Path(self.curated_root) / table
+        partitions = sorted(
+            p.name
+            for p in root.glob(f"{spec.partition}=*")
+            if p.is_dir() and any(p.glob("*.parquet"))
+        )
+        if not partitions:
+            cols = ", ".join(
+                f"CAST(NULL AS {duckdb_type(c.dtype)}) AS {c.name}" for c in spec.columns
+            )
+            return f"SELECT {cols}, CAST(NULL AS VARCHAR) AS {spec.partition} WHERE false", 0
+        glob = str(root / f"{spec.partition}=*" / "*.parquet").replace("'", "''")
+        # Partition values stay strings, as the Glue crawler types them for Athena.
+        return (
+            f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "
+            f"hive_types = {{'{spec.partition}': VARCHAR}}, union_by_name = true)",
+            len(partitions),
+        )
+
+    def crawl(self) -> dict[str, Any]:
+        """(Re)register every curated table as a view; report partitions and schema changes."""
+        import duckdb
+
+        self.home.mkdir(parents=True, exist_ok=True)
+        with duckdb.connect(str(self.catalog)) as con:
+            before = self._columns(con)
+            tables: dict[str, dict[str, int]] = {}
+            for table in TABLES:
+                select, partitions = self._view_sql(table)
+                con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {select}')
+                tables[table] = {"partitions": partitions}
+            after = self._columns(con)
+        changes = []
+        for table, cols in after.items():
+            tables[table]["columns"] = len(cols)
+            old = before.get(table)
+            if old is None:
+                changes.append({"table": table, "change": "created"})
+                continue
+            added = sorted(set(cols) - set(old))
+            removed = sorted(set(old) - set(cols))
+            retyped = sorted(c for c in set(cols) & set(old) if cols[c] != old[c])
+            if added or removed or retyped:
+                changes.append(
+                    {"table": table, "added": added, "removed": removed, "retyped": retyped}
+                )
+        return {"catalog": str(self.catalog), "tables": tables, "schema_changes": changes}
+
+    @staticmethod
+    def _columns(con: Any) -> dict[str, dict[str, str]]:
+        rows = con.execute(
+            "SELECT table_name, column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+        ).fetchall()
+        out: dict[str, dict[str, str]] = {}
+        for table, column, dtype in rows:
+            out.setdefault(table, {})[column] = dtype
+        return out
+
+    # ------------------------------------------------------------------ query
+    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+        """Run Athena SQL on DuckDB; the full result is written as CSV to query-results/."""
+        import duckdb
+
+        statements = transpile(sql)
+        if not self.catalog.exists():
+            raise PlatformError(f"no catalog at {self.catalog}: run the pipeline (crawl) first")
+        try:
+            with duckdb.connect(str(self.catalog), read_only=True) as con:
+                for statement in statements[:-1]:
+                    con.execute(statement)
+                cursor = con.execute(statements[-1])
+                columns = [d[0] for d in cursor.description or []]
+                rows = cursor.fetchall() if columns else []
+        except duckdb.Error as exc:
+            raise PlatformError(f"query failed: {str(exc).splitlines()[0]}") from None
+        self.results.mkdir(parents=True, exist_ok=True)
+        query_id = uuid.uuid4().hex
+        output = self.results / f"{query_id}.csv"
+        with output.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(columns)
+            writer.writerows(rows)
+        return {
+            "query_id": query_id,
+            "engine": "duckdb",
+            "columns": columns,
+            "rows": [[_jsonable(v) for v in row] for row in rows[:max_rows]],
+            "row_count": len(rows),
+            "output_location": str(output),
+        }

@@ -1,0 +1,185 @@
+"""The only reader of the environment: every setting, validated once, at the start of a run.
+
+A bad value raises `SettingsError` naming the setting, the value (never for secrets) and what is
+allowed; the CLI prints it as one line and the DAG fails the task with it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from spotify_transform import storage
+
+Platform = Literal["local", "aws"]
+Source = Literal["spotify", "sample"]
+PLATFORMS: tuple[Platform, ...] = ("local", "aws")
+SOURCES: tuple[Source, ...] = ("spotify", "sample")
+SECRET_NAMES = ("SPOTIPY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN")
+AWS_NAMES = (
+    "RAW_BUCKET",
+    "CURATED_BUCKET",
+    "ATHENA_RESULTS_BUCKET",
+    "TRANSFORM_FUNCTION",
+    "GLUE_DATABASE",
+    "GLUE_CRAWLER",
+    "ATHENA_WORKGROUP",
+)
+_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+_URI = re.compile(r"^spotify:playlist:([0-9A-Za-z]{22})$")
+_URL = re.compile(r"^https://open\.spotify\.com/(?:[a-z-]+/)?playlist/([0-9A-Za-z]{22})(?:[/?#].*)?$")
+
+
+class SettingsError(ValueError):
+    """A setting has a value that is not allowed. The message says which and what is."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated settings of one run (secrets are never part of `repr`)."""
+
+    platform: Platform = "local"
+    home: Path = Path(".lake")
+    source: Source = "sample"
+    playlists: tuple[str, ...] = ("me",)
+    max_quarantine_ratio: float = 0.05
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+    redirect_uri: str | None = None
+    refresh_token: str | None = field(default=None, repr=False)
+    api_url: str = "https://api.spotify.com/v1/"
+    accounts_url: str = "https://accounts.spotify.com/"
+    aws: Mapping[str, str] = field(default_factory=dict)
+
+    # Zones of the local platform (the AWS platform uses the buckets instead).
+    @property
+    def raw_root(self) -> str:
+        """Root of the raw zone."""
+        if self.platform == "aws":
+            return f"s3://{self.aws['RAW_BUCKET']}"
+        return str(self.home.resolve() / "raw")
+
+    @property
+    def curated_root(self) -> str:
+        """Root of the curated zone."""
+        if self.platform == "aws":
+            return f"s3://{self.aws['CURATED_BUCKET']}"
+        return str(self.home.resolve() / "curated")
+
+
+def parse_playlists(value: str) -> tuple[str, ...]:
+    """`SPOTIFY_PLAYLISTS`: IDs, `spotify:playlist:` URIs or open.spotify.com URLs, or `me`.
+
+    Raises:
+        SettingsError: An entry is none of those; the message names the entry.
+    """
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    if not items:
+        raise SettingsError(
+            "SPOTIFY_PLAYLISTS is empty; allowed: `me` or playlist IDs, URIs or URLs, comma-separated"
+        )
+    if items == ["me"]:
+        return ("me",)
+    out: list[str] = []
+    for item in items:
+        m = _ID.match(item) or _URI.match(item) or _URL.match(item)
+        if m is None:
+            raise SettingsError(
+                f"SPOTIFY_PLAYLISTS entry {item!r} is not a playlist ID (22 letters/digits), "
+                "a spotify:playlist:ID URI or an https://open.spotify.com/playlist/ID URL "
+                "(or use `me` alone)"
+            )
+        pid = m.group(1) if m.groups() else item
+        if pid not in out:
+            out.append(pid)
+    return tuple(out)
+
+
+def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if value not in allowed:
+        raise SettingsError(f"{name}={value!r} is not allowed; use one of: {', '.join(allowed)}")
+    return value
+
+
+def _url(env: Mapping[str, str], name: str, default: str) -> str:
+    value = env.get(name, "").strip() or default
+    if not re.match(r"^https?://[^\s/]+", value):
+        raise SettingsError(f"{name}={value!r} is not an http(s) URL")
+    return value if value.endswith("/") else value + "/"
+
+
+def load(env: Mapping[str, str] | None = None, **overrides: str | None) -> Settings:
+    """Read and validate every setting.
+
+    Args:
+        env: The environment to read (default: `os.environ`).
+        **overrides: Values that win over the environment, keyed by setting name
+            (command-line options); None means "not given".
+
+    Raises:
+        SettingsError: A setting is invalid.
+    """
+    merged = dict(os.environ if env is None else env)
+    merged.update({k: v for k, v in overrides.items() if v is not None})
+
+    creds = {
+        "client_id": merged.get("SPOTIPY_CLIENT_ID") or None,
+        "client_secret": merged.get("SPOTIPY_CLIENT_SECRET") or None,
+        "redirect_uri": merged.get("SPOTIPY_REDIRECT_URI") or None,
+        "refresh_token": merged.get("SPOTIFY_REFRESH_TOKEN") or None,
+    }
+    default_source = "spotify" if creds["client_id"] and creds["refresh_token"] else "sample"
+    source = _choice(merged, "SPOTIFY_PIPELINE_SOURCE", SOURCES, default_source)
+    if source == "spotify":
+        missing = [
+            n
+            for n, k in (("SPOTIPY_CLIENT_ID", "client_id"), ("SPOTIFY_REFRESH_TOKEN", "refresh_token"))
+            if not creds[k]
+        ]
+        if missing:
+            raise SettingsError(
+                f"SPOTIFY_PIPELINE_SOURCE=spotify needs {' and '.join(missing)}; "
+                "run `spotify-pipeline auth` or use SPOTIFY_PIPELINE_SOURCE=sample"
+            )
+
+    platform = _choice(merged, "SPOTIFY_PIPELINE_PLATFORM", PLATFORMS, "local")
+    aws: dict[str, str] = {}
+    if platform == "aws":
+        missing = [n for n in AWS_NAMES if not merged.get(n)]
+        if missing:
+            raise SettingsError(
+                f"SPOTIFY_PIPELINE_PLATFORM=aws needs {', '.join(missing)} "
+                "(Terraform outputs; `scripts/` turns them into .env)"
+            )
+        aws = {n: merged[n] for n in AWS_NAMES}
+
+    home = merged.get("SPOTIFY_PIPELINE_HOME", "").strip() or ".lake"
+    if storage.is_s3(home):
+        raise SettingsError(f"SPOTIFY_PIPELINE_HOME={home!r} must be a local folder, not an S3 URI")
+
+    raw_ratio = merged.get("SPOTIFY_MAX_QUARANTINE_RATIO", "").strip() or "0.05"
+    try:
+        ratio = float(raw_ratio)
+    except ValueError:
+        ratio = -1.0
+    if not 0 <= ratio <= 1:
+        raise SettingsError(
+            f"SPOTIFY_MAX_QUARANTINE_RATIO={raw_ratio!r} is not allowed; use a number from 0 to 1"
+        )
+
+    return Settings(
+        platform=platform,  # type: ignore[arg-type]
+        home=Path(home),
+        source=source,  # type: ignore[arg-type]
+        playlists=parse_playlists(merged.get("SPOTIFY_PLAYLISTS", "") or "me"),
+        max_quarantine_ratio=ratio,
+        api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
+        accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
+        aws=aws,
+        **creds,
+    )

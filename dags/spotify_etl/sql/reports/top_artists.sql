@@ -1,0 +1,16 @@
+-- Top artists of one snapshot date: playlist entries credited to each artist, and in how many
+-- playlists they appear. Athena (Trino) SQL; the local platform transpiles it to DuckDB.
+SELECT
+    a.name AS artist,
+    count(*) AS entries,
+    count(DISTINCT pi.playlist_id) AS playlists,
+    approx_distinct(pi.track_id) AS tracks
+FROM playlist_items AS pi
+JOIN track_artists AS ta
+    ON ta.track_id = pi.track_id AND ta.snapshot_date = pi.snapshot_date
+JOIN artists AS a
+    ON a.artist_id = ta.artist_id AND a.snapshot_date = pi.snapshot_date
+WHERE pi.snapshot_date = '{{ snapshot_date }}'
+GROUP BY a.name
+ORDER BY entries DESC, artist
+LIMIT 10

@@ -1,0 +1,113 @@
+"""
+### Spotify pipeline
+
+Daily snapshot of Spotify playlists into a queryable lake, on the **local** platform (folders +
+DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE_PLATFORM`.
+
+`extract` → `transform` → `crawl` → `check` → `query`
+
+| task | does | returns (XCom) |
+|---|---|---|
+| `extract` | lands GET /playlists/{id} and its `/items` pages byte for byte in the raw zone, with `_manifest.json` | raw URI, statuses, API calls |
+| `transform` | invokes the transform function (polars) → one Parquet file per table per date | rows and URI per table |
+| `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
+| `check` | data-quality SQL: no NULL or duplicate keys, playlists present | failures (the task fails on any) |
+| `query` | the top-artists report in Athena SQL | a 10-row preview |
+
+Every write targets the partition of the run's logical date, so re-running a date replaces that
+date and nothing else. Settings come from the environment (see the README); a bad one fails the
+first task with a message naming it.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+DAG_ID = "spotify_pipeline"
+
+
+def _run_context() -> tuple[str, str]:
+    """(partition date, run id) of the running task's DAG run."""
+    from spotify_etl.pipeline import partition_date
+
+    ctx = get_current_context()
+    dag_run = ctx["dag_run"]
+    return partition_date(ctx.get("logical_date"), dag_run.run_after), str(dag_run.run_id)
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule="@daily",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["spotify", "etl", "lake"],
+    default_args={
+        "owner": "data-eng",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+    },
+    doc_md=__doc__,
+)
+def spotify_pipeline() -> None:
+    """The daily Spotify playlist snapshot."""
+
+    @task
+    def extract() -> dict[str, Any]:
+        """#### Extract
+        Playlists from `SPOTIFY_PLAYLISTS` (or all of `me`) into the raw zone of the run's date.
+        """
+        from spotify_etl import pipeline, settings
+
+        snapshot_date, run_id = _run_context()
+        return pipeline.run_extract(settings.load(), snapshot_date, run_id)
+
+    @task
+    def transform(extracted: dict[str, Any]) -> dict[str, Any]:
+        """#### Transform
+        The transform function turns the date's raw responses into curated Parquet tables.
+        """
+        from spotify_etl import pipeline, settings
+
+        _, run_id = _run_context()
+        return pipeline.run_transform(settings.load(), extracted["snapshot_date"], run_id)
+
+    @task
+    def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
+        """#### Crawl
+        Registers every curated table in the catalog and reports schema changes.
+        """
+        from spotify_etl import pipeline, settings
+
+        return pipeline.run_crawl(settings.load())
+
+    @task
+    def check(transformed: dict[str, Any], crawled: dict[str, Any]) -> dict[str, Any]:
+        """#### Check
+        Data-quality SQL on the date's partitions; fails listing the offending rows.
+        """
+        from spotify_etl import pipeline, settings
+
+        return pipeline.run_checks(settings.load(), transformed["snapshot_date"])
+
+    @task
+    def query(checked: dict[str, Any]) -> dict[str, Any]:
+        """#### Query
+        The top-artists report (Athena SQL) for the date; a 10-row preview goes to XCom.
+        """
+        from spotify_etl import pipeline, settings
+
+        return pipeline.run_report_query(settings.load(), checked["snapshot_date"])
+
+    extracted = extract()
+    transformed = transform(extracted)
+    crawled = crawl(transformed)
+    query(check(transformed, crawled))
+
+
+spotify_pipeline()

@@ -1,0 +1,103 @@
+"""Explicit polars schemas of the Spotify response bodies the transform reads.
+
+Both API shapes are covered by one schema: the 2026 shape (`items` / `item`) and the legacy
+shape (`tracks` / `track`). Keys that a response lacks come back NULL; keys the schema does not
+name are ignored. Never let polars infer these: inference looks at the first rows only and
+silently drops keys that appear later (see OFFLINE-NOTES, polars).
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+S, I64, B = pl.String(), pl.Int64(), pl.Boolean()
+
+SIMPLE_ARTIST = pl.Struct(
+    {
+        "id": S,
+        "name": S,
+        "uri": S,
+        "type": S,
+        # Present only on full artist objects; absent in Development Mode 2026.
+        "genres": pl.List(S),
+        "followers": pl.Struct({"total": I64}),
+        "popularity": I64,
+    }
+)
+
+ALBUM = pl.Struct(
+    {
+        "id": S,
+        "name": S,
+        "album_type": S,
+        "release_date": S,
+        "release_date_precision": S,
+        "total_tracks": I64,
+        "label": S,
+        "popularity": I64,
+        "uri": S,
+        "artists": pl.List(SIMPLE_ARTIST),
+    }
+)
+
+# A playlist entry's `item` / `track`: a track, or an episode (type "episode", or legacy
+# episode-as-track objects with `episode: true`).
+TRACK = pl.Struct(
+    {
+        "id": S,
+        "name": S,
+        "type": S,
+        "uri": S,
+        "is_local": B,
+        "episode": B,
+        "duration_ms": I64,
+        "explicit": B,
+        "popularity": I64,
+        "track_number": I64,
+        "disc_number": I64,
+        "is_playable": B,
+        "available_markets": pl.List(S),
+        "external_ids": pl.Struct({"isrc": S}),
+        "album": ALBUM,
+        "artists": pl.List(SIMPLE_ARTIST),
+    }
+)
+
+ENTRY = pl.Struct(
+    {
+        "added_at": S,
+        "added_by": pl.Struct({"id": S}),
+        "is_local": B,
+        "item": TRACK,
+        "track": TRACK,
+    }
+)
+
+PAGE = pl.Struct(
+    {
+        "href": S,
+        "offset": I64,
+        "total": I64,
+        "next": S,
+        "items": pl.List(ENTRY),
+    }
+)
+
+# GET /playlists/{id}/items (and legacy /tracks) page.
+ITEMS_PAGE_SCHEMA = pl.Schema(PAGE.to_schema())
+
+# GET /playlists/{id}: metadata plus the embedded first page under `items` (2026) or `tracks`.
+PLAYLIST_SCHEMA = pl.Schema(
+    {
+        "id": S,
+        "name": S,
+        "description": S,
+        "owner": pl.Struct({"id": S, "display_name": S}),
+        "public": B,
+        "collaborative": B,
+        "followers": pl.Struct({"total": I64}),
+        "snapshot_id": S,
+        "items": PAGE,
+        "tracks": PAGE,
+    }
+)

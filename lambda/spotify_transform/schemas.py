@@ -1,0 +1,250 @@
+"""The curated tables' contracts: the single source of truth for columns, types and meaning.
+
+Everything else is derived from here: the polars schemas the transform writes with, the Parquet
+types, the local catalog's empty views, the data-quality key checks and the data dictionary in
+the docs. Pure module: no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+TIMESTAMP = pl.Datetime("ms", "UTC")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a curated table.
+
+    Attributes:
+        name: Column name (snake_case, also the Glue/Athena name).
+        dtype: The polars type written to Parquet.
+        description: What the column means, for the data dictionary.
+        key: Part of the table's unique key within a partition (never NULL).
+    """
+
+    name: str
+    dtype: pl.DataType
+    description: str
+    key: bool = False
+
+    @property
+    def nullable(self) -> bool:
+        """Key columns are never NULL; all others may be."""
+        return not self.key
+
+
+@dataclass(frozen=True)
+class Table:
+    """A curated table: its columns, partition column and description."""
+
+    name: str
+    description: str
+    columns: tuple[Column, ...]
+    partition: str = "snapshot_date"
+
+    @property
+    def schema(self) -> pl.Schema:
+        """The polars schema of the table's Parquet files (partition column excluded)."""
+        return pl.Schema({c.name: c.dtype for c in self.columns})
+
+    @property
+    def key(self) -> tuple[str, ...]:
+        """Names of the key columns, in order."""
+        return tuple(c.name for c in self.columns if c.key)
+
+    def empty(self) -> pl.DataFrame:
+        """An empty frame with exactly this table's schema."""
+        return self.schema.to_frame(eager=True)
+
+
+def _c(name: str, dtype: pl.DataType, description: str, *, key: bool = False) -> Column:
+    return Column(name, dtype, description, key)
+
+
+S, I64, B = pl.String(), pl.Int64(), pl.Boolean()
+
+PLAYLISTS = Table(
+    "playlists",
+    "One row per playlist extracted on the snapshot date.",
+    (
+        _c("playlist_id", S, "Spotify playlist ID.", key=True),
+        _c("name", S, "Playlist name as shown in Spotify."),
+        _c("description", S, "Playlist description (may contain HTML entities)."),
+        _c("owner_id", S, "Spotify user ID of the owner."),
+        _c("owner_name", S, "Display name of the owner."),
+        _c("public", B, "Whether the playlist is public; NULL when Spotify does not say."),
+        _c("collaborative", B, "Whether the playlist is collaborative."),
+        _c("followers", I64, "Follower count; NULL when the API omits it (2026 Development Mode)."),
+        _c("snapshot_id", S, "Spotify's version string of the playlist contents."),
+        _c("item_count", I64, "Total entries reported by Spotify; NULL when not visible."),
+        _c("items_accessible", B, "False when the app may not read the contents (not owned)."),
+    ),
+)
+
+PLAYLIST_ITEMS = Table(
+    "playlist_items",
+    "Track membership of each playlist; duplicates kept as separate positions.",
+    (
+        _c("playlist_id", S, "Spotify playlist ID.", key=True),
+        _c("position", I64, "0-based position in the playlist (page offset + index).", key=True),
+        _c("track_id", S, "Spotify track ID."),
+        _c("added_at", TIMESTAMP, "When the entry was added (UTC); NULL for the 1970 placeholder."),
+        _c("added_at_raw", S, "added_at exactly as the API sent it."),
+        _c("added_by_id", S, "User who added the entry; NULL when unknown or empty."),
+        _c("snapshot_id", S, "Playlist snapshot the entry belongs to."),
+    ),
+)
+
+TRACKS = Table(
+    "tracks",
+    "Tracks seen in the snapshot's playlists, one row per track.",
+    (
+        _c("track_id", S, "Spotify track ID.", key=True),
+        _c("name", S, "Track name."),
+        _c("album_id", S, "Spotify album ID."),
+        _c("duration_ms", I64, "Duration in milliseconds."),
+        _c("explicit", B, "Explicit lyrics flag."),
+        _c("popularity", I64, "0-100; NULL when the API omits it (2026 Development Mode)."),
+        _c("track_number", I64, "Position on its disc."),
+        _c("disc_number", I64, "Disc number on the album."),
+        _c("isrc", S, "International Standard Recording Code (external_ids.isrc)."),
+        _c("available_markets_count", I64, "Number of markets; NULL when the API omits the list."),
+        _c("is_playable", B, "Playability in the request's market; NULL when no market applied."),
+        _c("uri", S, "Spotify URI."),
+    ),
+)
+
+ALBUMS = Table(
+    "albums",
+    "Albums of the snapshot's tracks, one row per album.",
+    (
+        _c("album_id", S, "Spotify album ID.", key=True),
+        _c("name", S, "Album name."),
+        _c("album_type", S, "album, single or compilation."),
+        _c("release_date", pl.Date(), "Release date by precision (year → Jan 1, month → day 1)."),
+        _c("release_date_raw", S, "release_date exactly as the API sent it."),
+        _c("release_date_precision", S, "year, month or day."),
+        _c("total_tracks", I64, "Number of tracks on the album."),
+        _c("label", S, "Record label; NULL when the API omits it."),
+        _c("popularity", I64, "0-100; NULL when the API omits it."),
+        _c("uri", S, "Spotify URI."),
+    ),
+)
+
+ARTISTS = Table(
+    "artists",
+    "Artists of the snapshot's tracks and albums, one row per artist.",
+    (
+        _c("artist_id", S, "Spotify artist ID.", key=True),
+        _c("name", S, "Artist name."),
+        _c("uri", S, "Spotify URI."),
+        _c("genres", pl.List(pl.String()), "Genres; NULL when the API omits them."),
+        _c("followers", I64, "Follower count; NULL when the API omits it."),
+        _c("popularity", I64, "0-100; NULL when the API omits it."),
+    ),
+)
+
+TRACK_ARTISTS = Table(
+    "track_artists",
+    "Credited artists of each track, in credit order (album-only artists excluded).",
+    (
+        _c("track_id", S, "Spotify track ID.", key=True),
+        _c("artist_id", S, "Spotify artist ID.", key=True),
+        _c("artist_position", I64, "0-based position in the track's artist credits."),
+    ),
+)
+
+PLAYS = Table(
+    "plays",
+    "Listening history from recently-played, one row per play.",
+    (
+        _c("played_at", TIMESTAMP, "When the play happened (UTC).", key=True),
+        _c("track_id", S, "Spotify track ID."),
+        _c("context_type", S, "playlist, album, artist or show; NULL without a context."),
+        _c("context_uri", S, "URI of the context the play started from."),
+    ),
+    partition="played_date",
+)
+
+QUARANTINE = Table(
+    "quarantine",
+    "Entries and files that could not become curated rows, with the reason and raw payload.",
+    (
+        _c("source_file", S, "Raw-zone file the entry or file came from."),
+        _c("playlist_id", S, "Playlist ID from the raw path."),
+        _c("position", I64, "Entry position; NULL when a whole file is quarantined."),
+        _c("reason", S, "null_item, local_file, missing_id, bad_json or bad_shape."),
+        _c("detail", S, "Human-readable detail (parser error, local URI …)."),
+        _c("payload", S, "The raw JSON of the entry, or the file's text."),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        PLAYLISTS,
+        PLAYLIST_ITEMS,
+        TRACKS,
+        ALBUMS,
+        ARTISTS,
+        TRACK_ARTISTS,
+        PLAYS,
+        QUARANTINE,
+    )
+}
+
+QUARANTINE_REASONS = ("null_item", "local_file", "missing_id", "bad_json", "bad_shape")
+
+# polars type → Athena/Glue type. Parquet carries the polars types; the Glue crawler infers the
+# same Athena types from them, and the local catalog's empty views use the DuckDB names.
+_ATHENA_TYPES: dict[type[pl.DataType], str] = {
+    pl.String: "string",
+    pl.Int64: "bigint",
+    pl.Boolean: "boolean",
+    pl.Date: "date",
+    pl.Datetime: "timestamp",
+}
+_DUCKDB_TYPES: dict[type[pl.DataType], str] = {
+    pl.String: "VARCHAR",
+    pl.Int64: "BIGINT",
+    pl.Boolean: "BOOLEAN",
+    pl.Date: "DATE",
+    pl.Datetime: "TIMESTAMP WITH TIME ZONE",
+}
+
+
+def athena_type(dtype: pl.DataType) -> str:
+    """The Athena (Glue catalog) type of a polars type."""
+    if isinstance(dtype, pl.List):
+        return f"array<{athena_type(dtype.inner)}>"
+    return _ATHENA_TYPES[type(dtype)]
+
+
+def duckdb_type(dtype: pl.DataType) -> str:
+    """The DuckDB type of a polars type."""
+    if isinstance(dtype, pl.List):
+        return f"{duckdb_type(dtype.inner)}[]"
+    return _DUCKDB_TYPES[type(dtype)]
+
+
+def data_dictionary() -> str:
+    """Markdown data dictionary of every curated table, generated from the contracts."""
+    lines: list[str] = []
+    for table in TABLES.values():
+        lines += [
+            f"### `{table.name}`",
+            "",
+            f"{table.description} Partitioned by `{table.partition}`.",
+            "",
+            "| column | type | key | description |",
+            "|---|---|---|---|",
+        ]
+        lines += [
+            f"| `{c.name}` | {athena_type(c.dtype)} | {'yes' if c.key else ''} | {c.description} |"
+            for c in table.columns
+        ]
+        lines.append("")
+    return "\n".join(lines)

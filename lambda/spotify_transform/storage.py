@@ -1,0 +1,187 @@
+"""One small byte store for `s3://bucket/key` URIs and local paths, used by both sides.
+
+Writes are atomic: locally a file is written under a hidden temporary name in the same folder,
+flushed and renamed over the target in one step; on S3 a single PUT replaces the object. A crash
+between writing and replacing therefore leaves the previous file complete and readable.
+The S3 client is passed in (an I/O adapter never builds its own client).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+from typing import Any
+
+S3_SCHEME = "s3://"
+
+
+def is_s3(uri: str) -> bool:
+    """True for `s3://` URIs."""
+    return uri.startswith(S3_SCHEME)
+
+
+def join(root: str, *parts: str) -> str:
+    """Join URI or path segments with `/` (also for local paths, so URIs stay comparable)."""
+    out = root.rstrip("/")
+    for part in parts:
+        out = f"{out}/{part.strip('/')}"
+    return out
+
+
+def _split(uri: str) -> tuple[str, str]:
+    bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
+    return bucket, key
+
+
+class StorageError(Exception):
+    """A storage operation failed; the message names the URI."""
+
+
+class ByteStore:
+    """Read, write, list, copy and delete bytes at local paths or S3 URIs.
+
+    Args:
+        s3_client: A boto3 S3 client; needed only for `s3://` URIs.
+    """
+
+    def __init__(self, s3_client: Any | None = None) -> None:
+        self._s3 = s3_client
+
+    def _client(self, uri: str) -> Any:
+        if self._s3 is None:
+            raise StorageError(f"{uri}: an S3 URI needs an S3 client")
+        return self._s3
+
+    # ------------------------------------------------------------------ reading
+    def read(self, uri: str) -> bytes:
+        """The bytes at `uri`."""
+        if is_s3(uri):
+            bucket, key = _split(uri)
+            try:
+                body: bytes = self._client(uri).get_object(Bucket=bucket, Key=key)["Body"].read()
+            except Exception as exc:
+                raise StorageError(f"cannot read {uri}: {exc}") from exc
+            return body
+        try:
+            return Path(uri).read_bytes()
+        except OSError as exc:
+            raise StorageError(f"cannot read {uri}: {exc.strerror}") from exc
+
+    def exists(self, uri: str) -> bool:
+        """Whether a file/object exists at `uri`."""
+        if is_s3(uri):
+            bucket, key = _split(uri)
+            resp = self._client(uri).list_objects_v2(Bucket=bucket, Prefix=key, MaxKeys=1)
+            return any(o["Key"] == key for o in resp.get("Contents", []))
+        return Path(uri).is_file()
+
+    def list(self, prefix: str) -> list[str]:
+        """Every file below the folder `prefix`, recursively, as sorted URIs/paths.
+
+        Hidden files (leading `.` or `_tmp`) are left out: they are in-flight writes.
+        """
+        if is_s3(prefix):
+            bucket, key = _split(prefix.rstrip("/") + "/")
+            out: list[str] = []
+            pages = self._client(prefix).get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=bucket, Prefix=key):
+                out += [f"{S3_SCHEME}{bucket}/{o['Key']}" for o in page.get("Contents", [])]
+            return sorted(out)
+        root = Path(prefix)
+        if not root.is_dir():
+            return []
+        return sorted(
+            join(prefix, p.relative_to(root).as_posix())
+            for p in root.rglob("*")
+            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        )
+
+    def list_dirs(self, prefix: str) -> list[str]:
+        """Names of the immediate sub-folders of `prefix` (hidden ones left out), sorted."""
+        if is_s3(prefix):
+            bucket, key = _split(prefix.rstrip("/") + "/")
+            names: list[str] = []
+            pages = self._client(prefix).get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
+                names += [p["Prefix"][len(key) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
+            return sorted(n for n in names if not n.startswith((".", "_")))
+        root = Path(prefix)
+        if not root.is_dir():
+            return []
+        return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+
+    # ------------------------------------------------------------------ writing
+    def write(self, uri: str, data: bytes, content_type: str = "application/octet-stream") -> None:
+        """Write `data` to `uri` atomically (temp file + rename locally; one PUT on S3)."""
+        if is_s3(uri):
+            bucket, key = _split(uri)
+            self._client(uri).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+            return
+        target = Path(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+
+    def copy(self, src: str, dst: str) -> None:
+        """Copy one file (server-side on S3)."""
+        if is_s3(src) and is_s3(dst):
+            sb, sk = _split(src)
+            db, dk = _split(dst)
+            self._client(src).copy_object(Bucket=db, Key=dk, CopySource={"Bucket": sb, "Key": sk})
+            return
+        self.write(dst, self.read(src))
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete everything below the folder `prefix` (hidden in-flight files included)."""
+        if is_s3(prefix):
+            keys = self.list(prefix)
+            client = self._client(prefix)
+            for start in range(0, len(keys), 1000):
+                chunk = keys[start : start + 1000]
+                bucket = _split(chunk[0])[0]
+                client.delete_objects(
+                    Bucket=bucket, Delete={"Objects": [{"Key": _split(k)[1]} for k in chunk]}
+                )
+            return
+        shutil.rmtree(prefix, ignore_errors=True)
+
+    def replace_prefix(self, staging: str, final: str) -> None:
+        """Make the folder `final` hold exactly what `staging` holds, then drop `staging`.
+
+        Locally the swap is two renames, so readers see either the old or the new complete
+        set. On S3 the new objects are copied over first and only then are objects that the
+        new set lacks deleted, so the partition is never missing files it had before.
+        """
+        if is_s3(final):
+            new = {k[len(staging.rstrip("/")) :]: k for k in self.list(staging)}
+            old = {k[len(final.rstrip("/")) :]: k for k in self.list(final)}
+            for rel, src in new.items():
+                self.copy(src, final.rstrip("/") + rel)
+            stale = [k for rel, k in old.items() if rel not in new]
+            if stale:
+                client = self._client(final)
+                bucket = _split(final)[0]
+                for start in range(0, len(stale), 1000):
+                    client.delete_objects(
+                        Bucket=bucket,
+                        Delete={"Objects": [{"Key": _split(k)[1]} for k in stale[start : start + 1000]]},
+                    )
+            self.delete_prefix(staging)
+            return
+        dst = Path(final)
+        dst.parent.mkdir(parents=True, exist_ok=True)
+        old_dir = dst.with_name(f".{dst.name}.old-{uuid.uuid4().hex[:8]}")
+        if dst.exists():
+            dst.rename(old_dir)
+        Path(staging).rename(dst)
+        shutil.rmtree(old_dir, ignore_errors=True)

@@ -1,0 +1,185 @@
+"""Transform one snapshot date: raw response files → curated Parquet partitions.
+
+The I/O side of the transform: list and read the raw partition through a `ByteStore`, hand the
+bytes to the pure `normalize` module batch by batch (so memory stays bounded by the batch, not by
+the day), and write exactly one Parquet file per table into that date's partition.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date as Date
+
+import polars as pl
+
+from spotify_transform.normalize import (
+    PLAYLIST_TABLES,
+    Normalized,
+    PlaylistFiles,
+    RawFile,
+    combine,
+    normalize_playlists,
+)
+from spotify_transform.schemas import TABLES
+from spotify_transform.storage import ByteStore, join
+
+PART_FILE = "part-00000.parquet"
+DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
+_PLAYLIST_DIR = re.compile(r"/playlist_id=([^/]+)/(playlist\.json|items-(\d{6,})\.json)$")
+
+
+class TransformError(Exception):
+    """The transform cannot run or its result breaks a rule; the message says which."""
+
+
+@dataclass(frozen=True)
+class TransformRequest:
+    """What to transform.
+
+    Attributes:
+        snapshot_date: The date partition (YYYY-MM-DD).
+        raw_root: Root of the raw zone (local folder or s3://bucket[/prefix]).
+        curated_root: Root of the curated zone.
+        max_quarantine_ratio: Fail above this share of quarantined entries and files.
+        batch_bytes: Raw bytes parsed per batch (bounds memory).
+    """
+
+    snapshot_date: str
+    raw_root: str
+    curated_root: str
+    max_quarantine_ratio: float = 0.05
+    batch_bytes: int = DEFAULT_BATCH_BYTES
+
+    def __post_init__(self) -> None:
+        try:
+            Date.fromisoformat(self.snapshot_date)
+        except (TypeError, ValueError):
+            raise TransformError(
+                f"snapshot_date must be YYYY-MM-DD, got {self.snapshot_date!r}"
+            ) from None
+        if not 0 <= self.max_quarantine_ratio <= 1:
+            raise TransformError("max_quarantine_ratio must be between 0 and 1")
+
+
+def raw_partition(raw_root: str, snapshot_date: str) -> str:
+    """The raw zone folder of one snapshot date's playlists."""
+    return join(raw_root, "spotify", "playlists", f"snapshot_date={snapshot_date}")
+
+
+def curated_file(curated_root: str, table: str, snapshot_date: str) -> str:
+    """The one Parquet file of a table's date partition."""
+    partition = TABLES[table].partition
+    return join(curated_root, table, f"{partition}={snapshot_date}", PART_FILE)
+
+
+def _group(paths: list[str]) -> dict[str, dict[str, list[tuple[int, str]]]]:
+    """Group the partition's response files by playlist; other files are ignored."""
+    out: dict[str, dict[str, list[tuple[int, str]]]] = {}
+    for path in paths:
+        m = _PLAYLIST_DIR.search(path)
+        if not m:
+            continue
+        slot = out.setdefault(m.group(1), {"playlist": [], "pages": []})
+        if m.group(3) is None:
+            slot["playlist"].append((0, path))
+        else:
+            slot["pages"].append((int(m.group(3)), path))
+    return out
+
+
+def _batches(
+    store: ByteStore, request: TransformRequest, grouped: dict[str, dict[str, list[tuple[int, str]]]]
+) -> Iterator[tuple[list[PlaylistFiles], int, int]]:
+    """Yield playlists whose files add up to about `batch_bytes`, with file and byte counts."""
+    batch: list[PlaylistFiles] = []
+    size = files = 0
+    root = request.raw_root.rstrip("/") + "/"
+    for playlist_id in sorted(grouped):
+        slot = grouped[playlist_id]
+
+        def load(path: str) -> RawFile:
+            return RawFile(path.removeprefix(root), store.read(path))
+
+        meta = load(slot["playlist"][0][1]) if slot["playlist"] else None
+        pages = tuple((off, load(p)) for off, p in sorted(slot["pages"]))
+        batch.append(PlaylistFiles(playlist_id, meta, pages))
+        files += len(pages) + (meta is not None)
+        size += sum(len(f.data) for _, f in pages) + (len(meta.data) if meta else 0)
+        if size >= request.batch_bytes:
+            yield batch, files, size
+            batch, size, files = [], 0, 0
+    if batch:
+        yield batch, files, size
+
+
+def parquet_bytes(frame: pl.DataFrame) -> bytes:
+    """Serialise a frame with fixed writer settings, so equal frames give equal bytes."""
+    buf = io.BytesIO()
+    frame.write_parquet(buf, compression="zstd", compression_level=3, statistics=True)
+    return buf.getvalue()
+
+
+def write_tables(
+    store: ByteStore, curated_root: str, snapshot_date: str, tables: dict[str, pl.DataFrame]
+) -> dict[str, dict[str, object]]:
+    """Write each table's single partition file (atomically) and return rows and URIs."""
+    written: dict[str, dict[str, object]] = {}
+    for name, frame in tables.items():
+        uri = curated_file(curated_root, name, snapshot_date)
+        store.write(uri, parquet_bytes(frame))
+        written[name] = {"rows": frame.height, "uri": uri}
+    return written
+
+
+def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
+    """Transform one snapshot date and return a small JSON-able summary.
+
+    Raises:
+        TransformError: The raw partition does not exist, or the quarantine ratio is above
+            the limit (raised after every table, quarantine included, has been written).
+    """
+    partition = raw_partition(request.raw_root, request.snapshot_date)
+    paths = store.list(partition)
+    if not paths:
+        raise TransformError(f"no raw data for {request.snapshot_date} at {partition}")
+    grouped = _group(paths)
+
+    parts: list[Normalized] = []
+    files_read = bytes_read = 0
+    for batch, files, size in _batches(store, request, grouped):
+        parts.append(normalize_playlists(batch))
+        files_read += files
+        bytes_read += size
+    result = combine(parts)
+    tables = {name: result.tables[name] for name in (*PLAYLIST_TABLES, "quarantine")}
+    written = write_tables(store, request.curated_root, request.snapshot_date, tables)
+
+    quarantine = result.tables["quarantine"]
+    whole_files = quarantine.filter(pl.col("position").is_null()).height
+    denominator = result.entries + whole_files
+    ratio = quarantine.height / denominator if denominator else 0.0
+    summary: dict[str, object] = {
+        "snapshot_date": request.snapshot_date,
+        "playlists": len(grouped),
+        "files_read": files_read,
+        "bytes_read": bytes_read,
+        "entries": result.entries,
+        "dropped_episodes": result.dropped_episodes,
+        "quarantined": quarantine.height,
+        "quarantine_ratio": round(ratio, 6),
+        "shapes": result.shapes,
+        "tables": written,
+    }
+    if ratio > request.max_quarantine_ratio:
+        top = Counter(quarantine["reason"].to_list()).most_common(3)
+        reasons = ", ".join(f"{reason} ×{n}" for reason, n in top)
+        raise TransformError(
+            f"quarantine ratio {ratio:.1%} is above SPOTIFY_MAX_QUARANTINE_RATIO "
+            f"{request.max_quarantine_ratio:.1%} ({quarantine.height} of {denominator}; "
+            f"top reasons: {reasons}); rows kept in {written['quarantine']['uri']}"
+        )
+    return summary

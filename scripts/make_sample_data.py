@@ -1,0 +1,105 @@
+"""Regenerate the bundled sample source: recorded-style Spotify responses for 5 playlists.
+
+Run: `.venv/bin/python scripts/make_sample_data.py` (deterministic: the same files every time).
+The sample mixes both API shapes, multi-page playlists, a duplicate track, a local file, an
+episode, a null entry, a twin `item`/`track` entry, epoch `added_at` placeholders, an empty
+`added_by.id`, Unicode names and one playlist whose contents the app may not see.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import shutil
+from pathlib import Path
+from typing import Any
+
+from spotify_etl import synthetic as syn
+
+OUT = Path(__file__).resolve().parents[1] / "dags" / "spotify_etl" / "sample_data"
+LIMIT = 50
+ME = "31l7sampleuserxq2bz4dkfa"
+
+
+def dump(path: Path, body: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def stamp(rng: random.Random) -> str:
+    return (
+        f"20{rng.randint(19, 26)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}"
+        f"T{rng.randint(0, 23):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z"
+    )
+
+
+def main() -> None:
+    rng = random.Random(20261125)
+    cat = syn.make_catalog(rng, n_artists=70, n_albums=95, n_tracks=230)
+    specs = [
+        # id, name, description, shape, n entries, owner, extras
+        ("3cEYpjA9oz9GiPac4AsH4n", "Late Night Coding ☕", "Deep focus for late shifts", "2026", 140),
+        ("0vvXsWCC9xrXsKd4FyS8kM", "Road Trip 2019 🚗", "Windows down, volume up", "legacy", 120),
+        ("5ABHKGoOzxkaa28ttQV9sE", "日本のシティポップ", "夜の東京を走るための音楽", "2026", 45),
+        ("1h0CEZCm6IbFTbxThn6Xcs", "أغاني عربية للمساء", "موسيقى هادئة 🌙", "legacy", 30),
+    ]
+    shutil.rmtree(OUT, ignore_errors=True)
+    summaries = []
+    for n, (pid, name, desc, shape, count) in enumerate(specs):
+        tracks = rng.sample(cat.tracks, count)
+        entries: list[dict[str, Any]] = [
+            syn.entry(syn.track_body(t, shape, rng), shape, stamp(rng), ME) for t in tracks  # type: ignore[arg-type]
+        ]
+        if n == 0:
+            entries[17] = syn.entry(syn.track_body(tracks[3], "2026", rng), "2026", stamp(rng), ME)
+            entries[60] = syn.entry(syn.episode_body(rng), "2026", stamp(rng), ME)
+            entries[75] = syn.entry(None, "2026", stamp(rng), ME)
+            entries[120] = syn.entry(
+                syn.track_body(tracks[120], "2026", rng), "2026", stamp(rng), ME, both_keys=True
+            )
+        if n == 1:
+            entries[5] = syn.entry(
+                syn.local_file_body("Demo Take 3", "The Garage Band", "Basement Tapes", 187),
+                "legacy", stamp(rng), ME,
+            )
+            entries[0]["added_at"] = "1970-01-01T00:00:00Z"
+            entries[1]["added_by"]["id"] = ""
+        snapshot = f"AAAA{pid[:8]}{n}sampleSnapshot=="
+        body = syn.playlist_body(
+            pid, name=name, description=desc, owner_id=ME, owner_name="Sample Listener",
+            shape=shape, snapshot_id=snapshot, entries=entries,  # type: ignore[arg-type]
+            collaborative=n == 2, public=n != 2, followers=[0, 12, 3, 0][n],
+        )
+        dump(OUT / "playlists" / pid / "playlist.json", body)
+        for offset in range(0, count, LIMIT):
+            page = syn.items_page(pid, entries[offset : offset + LIMIT], offset, LIMIT, count)
+            dump(OUT / "playlists" / pid / f"items-{offset:06d}.json", page)
+        summaries.append((pid, name, shape, count, snapshot))
+
+    hidden = "6UeSakyzhiEt4NB3UAd6NQ"  # a friend's public playlist: metadata only in 2026 mode
+    body = syn.playlist_body(
+        hidden, name="Friday Night Mix", description="", owner_id="friend_of_sample",
+        owner_name="A Friend", shape="2026", snapshot_id="AAAAhiddenSnapshot==", entries=None,
+    )
+    dump(OUT / "playlists" / hidden / "playlist.json", body)
+    summaries.append((hidden, "Friday Night Mix", "2026", None, "AAAAhiddenSnapshot=="))
+
+    me_items = [
+        {
+            "collaborative": False, "description": "", "href": f"{syn.API}/playlists/{pid}",
+            "id": pid, "images": [], "name": name, "public": True, "snapshot_id": snap,
+            "type": "playlist", "uri": f"spotify:playlist:{pid}",
+            ("items" if shape == "2026" else "tracks"): {
+                "href": f"{syn.API}/playlists/{pid}/items", "total": count or 0},
+        }
+        for pid, name, shape, count, snap in summaries
+    ]  # fmt: skip
+    dump(
+        OUT / "me" / "playlists.json",
+        {"href": f"{syn.API}/me/playlists?offset=0&limit=50", "items": me_items, "limit": 50,
+         "next": None, "offset": 0, "previous": None, "total": len(me_items)},
+    )  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
