@@ -36,19 +36,25 @@ def stamp(rng: random.Random) -> str:
 def main() -> None:
     rng = random.Random(20261125)
     cat = syn.make_catalog(rng, n_artists=70, n_albums=95, n_tracks=230)
-    specs = [
+    specs: list[tuple[str, str, str, syn.Shape, int]] = [
         # id, name, description, shape, n entries, owner, extras
-        ("3cEYpjA9oz9GiPac4AsH4n", "Late Night Coding ☕", "Deep focus for late shifts", "2026", 140),
+        (
+            "3cEYpjA9oz9GiPac4AsH4n",
+            "Late Night Coding ☕",
+            "Deep focus for late shifts",
+            "2026",
+            140,
+        ),
         ("0vvXsWCC9xrXsKd4FyS8kM", "Road Trip 2019 🚗", "Windows down, volume up", "legacy", 120),
         ("5ABHKGoOzxkaa28ttQV9sE", "日本のシティポップ", "夜の東京を走るための音楽", "2026", 45),
         ("1h0CEZCm6IbFTbxThn6Xcs", "أغاني عربية للمساء", "موسيقى هادئة 🌙", "legacy", 30),
     ]
     shutil.rmtree(OUT, ignore_errors=True)
-    summaries = []
+    summaries: list[tuple[str, str, syn.Shape, int | None, str]] = []
     for n, (pid, name, desc, shape, count) in enumerate(specs):
         tracks = rng.sample(cat.tracks, count)
         entries: list[dict[str, Any]] = [
-            syn.entry(syn.track_body(t, shape, rng), shape, stamp(rng), ME) for t in tracks  # type: ignore[arg-type]
+            syn.entry(syn.track_body(t, shape, rng), shape, stamp(rng), ME) for t in tracks
         ]
         if n == 0:
             entries[17] = syn.entry(syn.track_body(tracks[3], "2026", rng), "2026", stamp(rng), ME)
@@ -60,15 +66,25 @@ def main() -> None:
         if n == 1:
             entries[5] = syn.entry(
                 syn.local_file_body("Demo Take 3", "The Garage Band", "Basement Tapes", 187),
-                "legacy", stamp(rng), ME,
+                "legacy",
+                stamp(rng),
+                ME,
             )
             entries[0]["added_at"] = "1970-01-01T00:00:00Z"
             entries[1]["added_by"]["id"] = ""
         snapshot = f"AAAA{pid[:8]}{n}sampleSnapshot=="
         body = syn.playlist_body(
-            pid, name=name, description=desc, owner_id=ME, owner_name="Sample Listener",
-            shape=shape, snapshot_id=snapshot, entries=entries,  # type: ignore[arg-type]
-            collaborative=n == 2, public=n != 2, followers=[0, 12, 3, 0][n],
+            pid,
+            name=name,
+            description=desc,
+            owner_id=ME,
+            owner_name="Sample Listener",
+            shape=shape,
+            snapshot_id=snapshot,
+            entries=entries,
+            collaborative=n == 2,
+            public=n != 2,
+            followers=[0, 12, 3, 0][n],
         )
         dump(OUT / "playlists" / pid / "playlist.json", body)
         for offset in range(0, count, LIMIT):
@@ -78,8 +94,14 @@ def main() -> None:
 
     hidden = "6UeSakyzhiEt4NB3UAd6NQ"  # a friend's public playlist: metadata only in 2026 mode
     body = syn.playlist_body(
-        hidden, name="Friday Night Mix", description="", owner_id="friend_of_sample",
-        owner_name="A Friend", shape="2026", snapshot_id="AAAAhiddenSnapshot==", entries=None,
+        hidden,
+        name="Friday Night Mix",
+        description="",
+        owner_id="friend_of_sample",
+        owner_name="A Friend",
+        shape="2026",
+        snapshot_id="AAAAhiddenSnapshot==",
+        entries=None,
     )
     dump(OUT / "playlists" / hidden / "playlist.json", body)
     summaries.append((hidden, "Friday Night Mix", "2026", None, "AAAAhiddenSnapshot=="))

@@ -43,12 +43,12 @@ def _today() -> str:
 def _settings(args: argparse.Namespace) -> Any:
     from spotify_etl import settings
 
-    overrides = {
+    overrides: dict[str, str | None] = {
         "SPOTIFY_PIPELINE_SOURCE": getattr(args, "source", None),
         "SPOTIFY_PIPELINE_PLATFORM": getattr(args, "platform", None),
         "SPOTIFY_PLAYLISTS": ",".join(args.playlist) if getattr(args, "playlist", None) else None,
     }
-    return settings.load(**overrides)
+    return settings.load(overrides=overrides)
 
 
 def _print_json(value: Any) -> None:
@@ -165,21 +165,31 @@ def build_parser() -> argparse.ArgumentParser:
         )  # fmt: skip
 
     run = sub.add_parser("run", help="run the whole DAG in-process (Airflow, local database)")
-    run.add_argument("--date", type=_date, default=_today(), help="partition date (default: today, UTC)")
+    run.add_argument(
+        "--date", type=_date, default=_today(), help="partition date (default: today, UTC)"
+    )
     common(run, source=True)
     run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's task logs")
     run.set_defaults(func=cmd_run)
 
     ext = sub.add_parser("extract", help="extract playlists into the raw zone")
-    ext.add_argument("--date", type=_date, default=_today(), help="partition date (default: today, UTC)")
+    ext.add_argument(
+        "--date", type=_date, default=_today(), help="partition date (default: today, UTC)"
+    )
     common(ext, source=True)
-    ext.add_argument("--playlist", action="append", metavar="ID",
-                     help="playlist ID/URI/URL (repeatable); default: SPOTIFY_PLAYLISTS or me")  # fmt: skip
+    ext.add_argument(
+        "--playlist",
+        action="append",
+        metavar="ID",
+        help="playlist ID/URI/URL (repeatable); default: SPOTIFY_PLAYLISTS or me",
+    )
     ext.add_argument("--out", type=Path, help="raw zone root (default: the platform's)")
     ext.set_defaults(func=cmd_extract)
 
     tr = sub.add_parser("transform", help="turn one raw date partition into curated Parquet")
-    tr.add_argument("--date", type=_date, default=_today(), help="partition date (default: today, UTC)")
+    tr.add_argument(
+        "--date", type=_date, default=_today(), help="partition date (default: today, UTC)"
+    )
     common(tr)
     tr.add_argument("--raw", type=Path, help="raw zone root (default: the platform's)")
     tr.add_argument("--out", type=Path, help="curated zone root (default: the platform's)")

@@ -8,6 +8,7 @@ is prepared before any Airflow import.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -35,8 +36,13 @@ class RunOutcome:
 
     @property
     def failed_tasks(self) -> list[str]:
-        """Tasks that did not succeed, in DAG order."""
-        return [t for t in TASKS if self.task_states.get(t) != "success"]
+        """Tasks that failed, in DAG order."""
+        return [t for t in TASKS if self.task_states.get(t) == "failed"]
+
+    @property
+    def not_run(self) -> list[str]:
+        """Tasks that did not run because an upstream task failed."""
+        return [t for t in TASKS if self.task_states.get(t) not in ("success", "failed")]
 
 
 def dags_folder() -> Path:
@@ -46,6 +52,8 @@ def dags_folder() -> Path:
 
 def prepare_environment(home: Path, verbose: bool = False) -> Path:
     """Point Airflow at a project-local home and quiet its start-up; return AIRFLOW_HOME."""
+    # FastAPI's test client (used by dag.test's in-process Execution API) warns on import.
+    warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
     airflow_home = home / ".airflow"
     airflow_home.mkdir(parents=True, exist_ok=True)
     os.environ.update(
@@ -135,14 +143,18 @@ def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
     """Human summary of a run: tables, rows, quarantine, lake location and the report query."""
     lines = [f"spotify_pipeline {outcome.snapshot_date}: {outcome.state} in {elapsed:.1f}s"]
     if not outcome.succeeded:
-        lines.append(f"failed tasks: {', '.join(outcome.failed_tasks)}")
-        lines.append("rerun with --verbose to see the task logs")
+        lines.append(f"failed task(s): {', '.join(outcome.failed_tasks) or 'none'}")
+        if outcome.not_run:
+            lines.append(f"not run: {', '.join(outcome.not_run)}")
+        lines.append("the error is logged above; rerun with --verbose for every task log")
         return "\n".join(lines)
     ext = outcome.xcoms.get("extract", {})
     tr = outcome.xcoms.get("transform", {})
     crawl = outcome.xcoms.get("crawl", {})
     statuses = ", ".join(f"{k} {v}" for k, v in sorted(ext.get("statuses", {}).items()))
-    lines.append(f"extract: {ext.get('playlists')} playlists ({statuses}), {ext.get('api_calls')} API calls")
+    lines.append(
+        f"extract: {ext.get('playlists')} playlists ({statuses}), {ext.get('api_calls')} API calls"
+    )
     lines.append(
         f"transform: {tr.get('entries')} entries, {tr.get('quarantined')} quarantined, "
         f"{tr.get('dropped_episodes')} episodes dropped"

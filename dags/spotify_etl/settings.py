@@ -31,7 +31,9 @@ AWS_NAMES = (
 )
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:playlist:([0-9A-Za-z]{22})$")
-_URL = re.compile(r"^https://open\.spotify\.com/(?:[a-z-]+/)?playlist/([0-9A-Za-z]{22})(?:[/?#].*)?$")
+_URL = re.compile(
+    r"^https://open\.spotify\.com/(?:[a-z-]+/)?playlist/([0-9A-Za-z]{22})(?:[/?#].*)?$"
+)
 
 
 class SettingsError(ValueError):
@@ -80,7 +82,8 @@ def parse_playlists(value: str) -> tuple[str, ...]:
     items = [v.strip() for v in value.split(",") if v.strip()]
     if not items:
         raise SettingsError(
-            "SPOTIFY_PLAYLISTS is empty; allowed: `me` or playlist IDs, URIs or URLs, comma-separated"
+            "SPOTIFY_PLAYLISTS is empty; allowed: `me`, or playlist IDs, URIs or URLs "
+            "separated by commas"
         )
     if items == ["me"]:
         return ("me",)
@@ -113,19 +116,21 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
     return value if value.endswith("/") else value + "/"
 
 
-def load(env: Mapping[str, str] | None = None, **overrides: str | None) -> Settings:
+def load(
+    env: Mapping[str, str] | None = None, overrides: Mapping[str, str | None] | None = None
+) -> Settings:
     """Read and validate every setting.
 
     Args:
         env: The environment to read (default: `os.environ`).
-        **overrides: Values that win over the environment, keyed by setting name
+        overrides: Values that win over the environment, keyed by setting name
             (command-line options); None means "not given".
 
     Raises:
         SettingsError: A setting is invalid.
     """
     merged = dict(os.environ if env is None else env)
-    merged.update({k: v for k, v in overrides.items() if v is not None})
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
 
     creds = {
         "client_id": merged.get("SPOTIPY_CLIENT_ID") or None,
@@ -138,7 +143,10 @@ def load(env: Mapping[str, str] | None = None, **overrides: str | None) -> Setti
     if source == "spotify":
         missing = [
             n
-            for n, k in (("SPOTIPY_CLIENT_ID", "client_id"), ("SPOTIFY_REFRESH_TOKEN", "refresh_token"))
+            for n, k in (
+                ("SPOTIPY_CLIENT_ID", "client_id"),
+                ("SPOTIFY_REFRESH_TOKEN", "refresh_token"),
+            )
             if not creds[k]
         ]
         if missing:

@@ -35,7 +35,8 @@ WORDS = [
     "midnight", "city", "lights", "echo", "river", "golden", "static", "summer", "neon", "ocean",
     "paper", "hearts", "velvet", "thunder", "silver", "morning", "wild", "electric", "shadow",
     "dreams", "coffee", "rain", "satellite", "honey", "northern", "glass", "fire", "blue", "orbit",
-    "waves", "東京", "夜明け", "シティ", "恋", "ポップ", "حب", "ليل", "قمر", "🌙", "✨", "café", "São",
+    "waves", "東京", "夜明け", "シティ", "恋", "ポップ", "حب", "ليل", "قمر", "🌙", "✨", "café",
+    "São",
 ]  # fmt: skip
 B62 = string.ascii_letters + string.digits
 
@@ -186,7 +187,12 @@ def episode_body(rng: random.Random) -> dict[str, Any]:
         "name": "Episode " + _title(rng, 3),
         "release_date": "2025-06-01",
         "release_date_precision": "day",
-        "show": {**_urls("show", s), "name": "Data Talk", "type": "show", "uri": f"spotify:show:{s}"},
+        "show": {
+            **_urls("show", s),
+            "name": "Data Talk",
+            "type": "show",
+            "uri": f"spotify:show:{s}",
+        },
         "type": "episode",
         "uri": f"spotify:episode:{e}",
     }

@@ -40,7 +40,7 @@ def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]
     request = parse_event(event)
     s3 = None
     if is_s3(request.raw_root) or is_s3(request.curated_root):
-        import boto3  # noqa: PLC0415 - only the AWS side needs it
+        import boto3
 
         s3 = boto3.client("s3")
     result = run(ByteStore(s3), request)

@@ -99,7 +99,9 @@ def parse_many(
         The parsed rows with a leading `source_file` column, and the files that failed.
     """
     if not files:
-        return schema.to_frame(eager=True).insert_column(0, pl.Series("source_file", [], pl.String)), []
+        return schema.to_frame(eager=True).insert_column(
+            0, pl.Series("source_file", [], pl.String)
+        ), []
     try:
         buffer = b"[" + b",".join(f.data for f in files) + b"]"
         frame = _read_json(buffer, schema)
@@ -120,7 +122,7 @@ def parse_many(
             frames.append(one)
             good.append(f)
         frame = pl.concat(frames) if frames else schema.to_frame(eager=True)
-    return frame.insert_column(0, pl.Series("source_file", [f.path for f in good])), bad
+    return frame.insert_column(0, pl.Series("source_file", [f.path for f in good], pl.String)), bad
 
 
 # --------------------------------------------------------------------------------------------
@@ -358,7 +360,9 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     """
     by_path: dict[str, RawFile] = {}
     owner: dict[str, str] = {}
-    meta_files, page_files, page_offsets = [], [], {}
+    meta_files: list[RawFile] = []
+    page_files: list[RawFile] = []
+    page_offsets: dict[str, int] = {}
     for pl_files in playlists:
         if pl_files.playlist is not None:
             meta_files.append(pl_files.playlist)
@@ -367,13 +371,21 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
             page_files.append(f)
             owner[f.path] = pl_files.playlist_id
             page_offsets[f.path] = offset
-        by_path.update({f.path: f for f in [*meta_files, *page_files]})
+    by_path.update({f.path: f for f in [*meta_files, *page_files]})
+    # Where each file belongs: its playlist (from the folder) and, for pages, the offset.
+    origin = pl.DataFrame(
+        {
+            "source_file": list(owner),
+            "playlist_id": list(owner.values()),
+            "page_offset": [page_offsets.get(p, 0) for p in owner],
+        },
+        schema={"source_file": pl.String, "playlist_id": pl.String, "page_offset": pl.Int64},
+    )
 
     meta, bad_meta = parse_many(meta_files, api_shapes.PLAYLIST_SCHEMA)
     pages, bad_pages = parse_many(page_files, api_shapes.ITEMS_PAGE_SCHEMA)
-    owner_col = pl.col("source_file").replace_strict(owner, return_dtype=pl.String)
-
-    meta = meta.with_columns(owner_col.alias("playlist_id"))
+    meta = meta.join(origin.drop("page_offset"), on="source_file", how="left")
+    pages = pages.join(origin, on="source_file", how="left")
     bad_files = [(owner[f.path], f, e) for f, e in [*bad_meta, *bad_pages]]
     no_items = pages.filter(pl.col("items").is_null())
     bad_files += [
@@ -388,9 +400,7 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     }
 
     # Pages whose playlist is known to hide its contents are ignored (nothing to read there).
-    hidden = set(
-        meta.filter(pl.col("items").is_null() & pl.col("tracks").is_null())["playlist_id"]
-    )
+    hidden = set(meta.filter(pl.col("items").is_null() & pl.col("tracks").is_null())["playlist_id"])
     embedded = meta.filter(~pl.col("playlist_id").is_in(list(hidden))).select(
         "playlist_id",
         "source_file",
@@ -399,12 +409,10 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
         pl.coalesce(pl.col("items"), pl.col("tracks")).struct.field("items").alias("items"),
     )
     paged = pages.select(
-        owner_col.alias("playlist_id"),
+        "playlist_id",
         "source_file",
         pl.lit(0).alias("priority"),
-        pl.col("source_file").replace_strict(page_offsets, return_dtype=pl.Int64).alias(
-            "page_offset"
-        ),
+        "page_offset",
         "items",
     ).filter(~pl.col("playlist_id").is_in(list(hidden)))
     # /items pages win over the embedded first page: an entry seen in both counts once.
@@ -469,8 +477,8 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         elif table.key:
             frame = frame.unique(list(table.key), keep="first", maintain_order=True)
         sort_by = list(table.key) or ["source_file", "position", "reason"]
-        out[name] = frame.sort(sort_by, nulls_last=True).cast(dict(table.schema)).select(
-            table.schema.names()
+        out[name] = (
+            frame.sort(sort_by, nulls_last=True).cast(table.schema).select(table.schema.names())
         )
     shapes: dict[str, int] = {}
     for p in parts:

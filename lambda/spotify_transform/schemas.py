@@ -8,8 +8,10 @@ the docs. Pure module: no I/O.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import polars as pl
+from polars._typing import PolarsDataType
 
 TIMESTAMP = pl.Datetime("ms", "UTC")
 
@@ -200,14 +202,14 @@ QUARANTINE_REASONS = ("null_item", "local_file", "missing_id", "bad_json", "bad_
 
 # polars type → Athena/Glue type. Parquet carries the polars types; the Glue crawler infers the
 # same Athena types from them, and the local catalog's empty views use the DuckDB names.
-_ATHENA_TYPES: dict[type[pl.DataType], str] = {
+_ATHENA_TYPES: dict[Any, str] = {
     pl.String: "string",
     pl.Int64: "bigint",
     pl.Boolean: "boolean",
     pl.Date: "date",
     pl.Datetime: "timestamp",
 }
-_DUCKDB_TYPES: dict[type[pl.DataType], str] = {
+_DUCKDB_TYPES: dict[Any, str] = {
     pl.String: "VARCHAR",
     pl.Int64: "BIGINT",
     pl.Boolean: "BOOLEAN",
@@ -216,18 +218,18 @@ _DUCKDB_TYPES: dict[type[pl.DataType], str] = {
 }
 
 
-def athena_type(dtype: pl.DataType) -> str:
+def athena_type(dtype: PolarsDataType) -> str:
     """The Athena (Glue catalog) type of a polars type."""
     if isinstance(dtype, pl.List):
         return f"array<{athena_type(dtype.inner)}>"
-    return _ATHENA_TYPES[type(dtype)]
+    return _ATHENA_TYPES[dtype.base_type()]
 
 
-def duckdb_type(dtype: pl.DataType) -> str:
+def duckdb_type(dtype: PolarsDataType) -> str:
     """The DuckDB type of a polars type."""
     if isinstance(dtype, pl.List):
         return f"{duckdb_type(dtype.inner)}[]"
-    return _DUCKDB_TYPES[type(dtype)]
+    return _DUCKDB_TYPES[dtype.base_type()]
 
 
 def data_dictionary() -> str:

@@ -77,7 +77,7 @@ class ByteStore:
             return any(o["Key"] == key for o in resp.get("Contents", []))
         return Path(uri).is_file()
 
-    def list(self, prefix: str) -> list[str]:
+    def list_files(self, prefix: str) -> list[str]:
         """Every file below the folder `prefix`, recursively, as sorted URIs/paths.
 
         Hidden files (leading `.` or `_tmp`) are left out: they are in-flight writes.
@@ -105,19 +105,25 @@ class ByteStore:
             names: list[str] = []
             pages = self._client(prefix).get_paginator("list_objects_v2")
             for page in pages.paginate(Bucket=bucket, Prefix=key, Delimiter="/"):
-                names += [p["Prefix"][len(key) :].rstrip("/") for p in page.get("CommonPrefixes", [])]
+                names += [
+                    p["Prefix"][len(key) :].rstrip("/") for p in page.get("CommonPrefixes", [])
+                ]
             return sorted(n for n in names if not n.startswith((".", "_")))
         root = Path(prefix)
         if not root.is_dir():
             return []
-        return sorted(p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+        return sorted(
+            p.name for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
+        )
 
     # ------------------------------------------------------------------ writing
     def write(self, uri: str, data: bytes, content_type: str = "application/octet-stream") -> None:
         """Write `data` to `uri` atomically (temp file + rename locally; one PUT on S3)."""
         if is_s3(uri):
             bucket, key = _split(uri)
-            self._client(uri).put_object(Bucket=bucket, Key=key, Body=data, ContentType=content_type)
+            self._client(uri).put_object(
+                Bucket=bucket, Key=key, Body=data, ContentType=content_type
+            )
             return
         target = Path(uri)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -144,7 +150,7 @@ class ByteStore:
     def delete_prefix(self, prefix: str) -> None:
         """Delete everything below the folder `prefix` (hidden in-flight files included)."""
         if is_s3(prefix):
-            keys = self.list(prefix)
+            keys = self.list_files(prefix)
             client = self._client(prefix)
             for start in range(0, len(keys), 1000):
                 chunk = keys[start : start + 1000]
@@ -163,8 +169,8 @@ class ByteStore:
         new set lacks deleted, so the partition is never missing files it had before.
         """
         if is_s3(final):
-            new = {k[len(staging.rstrip("/")) :]: k for k in self.list(staging)}
-            old = {k[len(final.rstrip("/")) :]: k for k in self.list(final)}
+            new = {k[len(staging.rstrip("/")) :]: k for k in self.list_files(staging)}
+            old = {k[len(final.rstrip("/")) :]: k for k in self.list_files(final)}
             for rel, src in new.items():
                 self.copy(src, final.rstrip("/") + rel)
             stale = [k for rel, k in old.items() if rel not in new]
@@ -174,7 +180,9 @@ class ByteStore:
                 for start in range(0, len(stale), 1000):
                     client.delete_objects(
                         Bucket=bucket,
-                        Delete={"Objects": [{"Key": _split(k)[1]} for k in stale[start : start + 1000]]},
+                        Delete={
+                            "Objects": [{"Key": _split(k)[1]} for k in stale[start : start + 1000]]
+                        },
                     )
             self.delete_prefix(staging)
             return

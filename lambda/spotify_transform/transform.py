@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date as Date
+from datetime import date
 
 import polars as pl
 
@@ -56,7 +56,7 @@ class TransformRequest:
 
     def __post_init__(self) -> None:
         try:
-            Date.fromisoformat(self.snapshot_date)
+            date.fromisoformat(self.snapshot_date)
         except (TypeError, ValueError):
             raise TransformError(
                 f"snapshot_date must be YYYY-MM-DD, got {self.snapshot_date!r}"
@@ -92,7 +92,9 @@ def _group(paths: list[str]) -> dict[str, dict[str, list[tuple[int, str]]]]:
 
 
 def _batches(
-    store: ByteStore, request: TransformRequest, grouped: dict[str, dict[str, list[tuple[int, str]]]]
+    store: ByteStore,
+    request: TransformRequest,
+    grouped: dict[str, dict[str, list[tuple[int, str]]]],
 ) -> Iterator[tuple[list[PlaylistFiles], int, int]]:
     """Yield playlists whose files add up to about `batch_bytes`, with file and byte counts."""
     batch: list[PlaylistFiles] = []
@@ -143,7 +145,7 @@ def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
             the limit (raised after every table, quarantine included, has been written).
     """
     partition = raw_partition(request.raw_root, request.snapshot_date)
-    paths = store.list(partition)
+    paths = store.list_files(partition)
     if not paths:
         raise TransformError(f"no raw data for {request.snapshot_date} at {partition}")
     grouped = _group(paths)

@@ -103,7 +103,7 @@ class LocalPlatform:
                 con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {select}')
                 tables[table] = {"partitions": partitions}
             after = self._columns(con)
-        changes = []
+        changes: list[dict[str, Any]] = []
         for table, cols in after.items():
             tables[table]["columns"] = len(cols)
             old = before.get(table)

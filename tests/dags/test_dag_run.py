@@ -1,0 +1,102 @@
+"""The whole DAG, end to end, on the local platform: `spotify-pipeline run` as a user runs it."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+# The console script installed next to the interpreter running the tests (.venv/bin).
+CLI = str(Path(sys.executable).with_name("spotify-pipeline"))
+DATE = "2026-11-20"
+
+
+def _run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIF"))}
+    environ.update({"SPOTIFY_PIPELINE_HOME": str(home), **env})
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, env=environ, timeout=300, check=False
+    )
+
+
+def _curated_digests(home: Path) -> dict[str, str]:
+    root = home / "curated"
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    home = tmp_path_factory.mktemp("lake")
+    return home, _run(home, "run", "--date", DATE)
+
+
+def test_run_completes_and_prints_summary(
+    lake: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # GIVEN a run of the whole DAG on the sample (module fixture)
+    home, result = lake
+    # THEN it succeeded and printed tables, quarantine, lake and the report query's result
+    assert result.returncode == 0, result.stdout + result.stderr
+    out = result.stdout
+    assert f"spotify_pipeline {DATE}: success" in out
+    assert "transform: 335 entries, 2 quarantined, 1 episodes dropped" in out
+    assert "  playlist_items      332 rows" in out
+    assert f"lake: {home}" in out
+    assert "report reports/top_artists.sql:" in out and "artist" in out
+    assert (home / "catalog.duckdb").is_file()
+
+
+def test_run_again_for_same_date_leaves_same_curated_data(
+    lake: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # GIVEN a completed run
+    home, first = lake
+    assert first.returncode == 0
+    before = _curated_digests(home)
+    # WHEN the same date runs again
+    again = _run(home, "run", "--date", DATE)
+    # THEN it succeeds and every curated file is byte-identical (no duplicates, nothing added)
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert _curated_digests(home) == before
+
+
+def test_query_after_run_answers_from_catalog(
+    lake: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    home, first = lake
+    assert first.returncode == 0
+    result = _run(home, "query", "SELECT count(*) AS n FROM tracks")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[2].strip() == "195"
+
+
+def test_run_with_failing_task_exits_non_zero_naming_it(tmp_path: Path) -> None:
+    # GIVEN a quarantine limit the sample exceeds
+    # WHEN the DAG runs
+    result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_MAX_QUARANTINE_RATIO="0")
+    # THEN it fails, naming the failed task and the ones not run
+    assert result.returncode == 1
+    assert "failed task(s): transform" in result.stdout
+    assert "not run: crawl, check, query" in result.stdout
+    assert (
+        "quarantine ratio 0.6% is above SPOTIFY_MAX_QUARANTINE_RATIO"
+        in result.stdout + result.stderr
+    )
+
+
+def test_run_with_bad_setting_stops_before_airflow(tmp_path: Path) -> None:
+    result = _run(tmp_path, "run", SPOTIFY_PIPELINE_PLATFORM="moon")
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "error: SPOTIFY_PIPELINE_PLATFORM='moon' is not allowed; use one of: local, aws"
+    )
+    assert not (tmp_path / ".airflow").exists()

@@ -1,0 +1,164 @@
+"""The command line: options, exit codes, one-line errors, no Airflow import where not needed."""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from spotify_etl.cli import build_parser, main
+from spotify_etl.platforms.local import LocalPlatform
+from tests.conftest import SAMPLE_DATE
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    for name in (
+        "SPOTIFY_PIPELINE_PLATFORM",
+        "SPOTIFY_PIPELINE_SOURCE",
+        "SPOTIFY_PLAYLISTS",
+        "SPOTIPY_CLIENT_ID",
+        "SPOTIFY_REFRESH_TOKEN",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("SPOTIFY_PIPELINE_HOME", str(tmp_path / "lake"))
+    return tmp_path / "lake"
+
+
+@pytest.mark.parametrize("command", ["run", "extract", "transform", "query"])
+def test_help_documents_every_option(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # WHEN --help is asked
+    with pytest.raises(SystemExit) as info:
+        main([command, "--help"])
+    # THEN it exits 0 and every option has a help text
+    assert info.value.code == 0
+    (subparsers,) = [
+        a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+    ]
+    sub = subparsers.choices[command]
+    for action in sub._actions:
+        assert action.help, f"{command} {action.option_strings} has no help"
+    assert "usage: spotify-pipeline" in capsys.readouterr().out
+
+
+def test_extract_then_transform_with_explicit_folders(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN explicit raw and curated folders
+    raw, curated = tmp_path / "r", tmp_path / "c"
+    # WHEN extracting then transforming a date
+    assert main(["extract", "--date", SAMPLE_DATE, "--source", "sample", "--out", str(raw)]) == 0
+    assert main(["transform", "--date", SAMPLE_DATE, "--raw", str(raw), "--out", str(curated)]) == 0
+    # THEN the curated tables exist and progress went to stderr
+    assert (curated / "tracks" / f"snapshot_date={SAMPLE_DATE}" / "part-00000.parquet").is_file()
+    err = capsys.readouterr().err
+    assert "[5/5]" in err
+
+
+def test_extract_one_playlist_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert (
+        main(
+            [
+                "extract",
+                "--date",
+                SAMPLE_DATE,
+                "--playlist",
+                "spotify:playlist:1h0CEZCm6IbFTbxThn6Xcs",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
+    assert '"playlists": 1' in capsys.readouterr().out
+
+
+def test_query_answers_from_local_catalog(
+    clean_env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a transformed and crawled local lake
+    assert main(["extract", "--date", SAMPLE_DATE]) == 0
+    assert main(["transform", "--date", SAMPLE_DATE]) == 0
+    LocalPlatform(clean_env).crawl()
+    capsys.readouterr()
+    # WHEN querying in Athena SQL
+    assert main(["query", "SELECT count(*) AS n FROM tracks"]) == 0
+    # THEN the count is printed as a table
+    out = capsys.readouterr().out
+    assert out.splitlines()[:3] == ["n  ", "---", "195"]
+
+
+def test_query_from_file_as_json(
+    clean_env: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["extract", "--date", SAMPLE_DATE]) == 0
+    assert main(["transform", "--date", SAMPLE_DATE]) == 0
+    LocalPlatform(clean_env).crawl()
+    sql_file = tmp_path / "q.sql"
+    sql_file.write_text("SELECT count(*) AS n FROM playlists WHERE NOT items_accessible")
+    capsys.readouterr()
+    assert main(["query", "--file", str(sql_file), "--json"]) == 0
+    assert '"rows": [\n    [\n      1\n    ]\n  ]' in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("argv", "env", "code", "message"),
+    [
+        (["query"], {}, 2, 'error: give either "SQL" or --file F.sql'),
+        (["query", "SELECT 1", "--file", "x.sql"], {}, 2, "error: give either"),
+        (["query", "--file", "/nonexistent.sql"], {}, 2, "error: cannot read /nonexistent.sql"),
+        (
+            ["extract"],
+            {"SPOTIFY_PIPELINE_PLATFORM": "azure"},
+            2,
+            "error: SPOTIFY_PIPELINE_PLATFORM='azure' is not allowed",
+        ),
+        (["extract", "--playlist", "nonsense"], {}, 2, "error: SPOTIFY_PLAYLISTS entry 'nonsense'"),
+        (["transform", "--date", "2020-01-01"], {}, 1, "error: no raw data for 2020-01-01"),
+        (["query", "SELECT 1"], {}, 1, "error: no catalog at"),
+    ],
+)
+def test_user_errors_are_one_line_without_traceback(
+    argv: list[str], env: dict[str, str], code: int, message: str,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)
+    # WHEN the command fails
+    assert main(argv) == code
+    # THEN one line names the problem
+    err = capsys.readouterr().err.strip()
+    assert err.startswith(message), err
+    assert "Traceback" not in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    "argv", [["run", "--date", "2026-02-30"], ["extract", "--source", "ftp"], ["nope"]]
+)
+def test_bad_arguments_exit_2_with_usage(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    assert "usage:" in capsys.readouterr().err
+
+
+def test_non_run_commands_do_not_import_airflow(tmp_path: Path) -> None:
+    # WHEN extract, transform and query run in a fresh interpreter
+    code = (
+        "import sys; from spotify_etl.cli import main; "
+        f"main(['extract', '--date', '{SAMPLE_DATE}', '--out', sys.argv[1] + '/r']); "
+        f"main(['transform', '--date', '{SAMPLE_DATE}', "
+        "'--raw', sys.argv[1] + '/r', '--out', sys.argv[1] + '/c']); "
+        "main(['query', 'SELECT 1']); "
+        "print('airflow' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
+    # THEN Airflow was never imported
+    assert out.stdout.strip().splitlines()[-1] == "False"

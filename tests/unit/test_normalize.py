@@ -1,0 +1,347 @@
+"""The normalisation rules of DESIGN §4, each on both API shapes."""
+
+from __future__ import annotations
+
+import json
+import random
+from datetime import UTC, date, datetime
+
+import polars as pl
+import pytest
+
+from spotify_etl import synthetic as syn
+from spotify_transform.normalize import (
+    Normalized,
+    PlaylistFiles,
+    RawFile,
+    combine,
+    normalize_playlists,
+    release_date,
+)
+from spotify_transform.schemas import TABLES
+from tests import builders as b
+
+SHAPES: list[syn.Shape] = ["legacy", "2026"]
+PID = "pl0000000000000000000A"
+
+
+def run(*playlists: PlaylistFiles) -> Normalized:
+    return combine([normalize_playlists(list(playlists))])
+
+
+@pytest.fixture
+def cat() -> syn.Catalog:
+    return b.catalog()
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_reads_entries_of_either_shape(cat: syn.Catalog, shape: syn.Shape) -> None:
+    # GIVEN a playlist of 3 tracks in one shape
+    files = b.playlist_files(PID, shape, b.entries(cat, shape, [0, 1, 2]))
+    # WHEN it is normalised
+    out = run(files)
+    # THEN every entry becomes a playlist item at its position, with its track
+    items = out.tables["playlist_items"]
+    assert items["position"].to_list() == [0, 1, 2]
+    assert items["track_id"].to_list() == [cat.tracks[n]["id"] for n in (0, 1, 2)]
+    assert items["snapshot_id"].unique().to_list() == [f"snap-{PID}"]
+    assert out.shapes[shape] == 1
+
+
+def test_normalize_prefers_item_and_never_counts_twin_track(cat: syn.Catalog) -> None:
+    # GIVEN a 2026 entry carrying `item` and a deprecated `track` twin pointing elsewhere
+    entry = syn.entry(b.track(cat, 0, "2026"), "2026", "2026-01-02T03:04:05Z", b.ME)
+    entry["track"] = b.track(cat, 1, "legacy")
+    files = b.playlist_files(PID, "2026", [entry])
+    # WHEN it is normalised
+    out = run(files)
+    # THEN only the `item` track counts, once
+    assert out.tables["playlist_items"]["track_id"].to_list() == [cat.tracks[0]["id"]]
+    assert out.tables["tracks"]["track_id"].to_list() == [cat.tracks[0]["id"]]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_position_is_page_offset_plus_index_with_gaps_kept(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
+    # GIVEN 120 entries in pages of 50 (no embedded page), with an episode at 55 and null at 101
+    items = b.entries(cat, shape, [n % 30 for n in range(120)])
+    items[55] = syn.entry(syn.episode_body(random.Random(1)), shape, None, b.ME)
+    items[101] = syn.entry(None, shape, None, b.ME)
+    files = b.playlist_files(PID, shape, items, embedded_limit=0)
+    # WHEN it is normalised
+    out = run(files)
+    # THEN positions run across pages and skipped entries leave gaps, duplicates are kept
+    positions = out.tables["playlist_items"]["position"].to_list()
+    assert positions == [p for p in range(120) if p not in (55, 101)]
+    assert out.entries == 120
+    assert out.dropped_episodes == 1
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_counts_embedded_and_paged_entries_once(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
+    # GIVEN 70 entries: the first 60 embedded in playlist.json, all 70 in /items pages of 50
+    files = b.playlist_files(
+        PID, shape, b.entries(cat, shape, list(range(30)) * 2 + list(range(10))), embedded_limit=60
+    )
+    # WHEN it is normalised
+    out = run(files)
+    # THEN each position appears once
+    items = out.tables["playlist_items"]
+    assert items.height == 70
+    assert items["position"].n_unique() == 70
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_uses_embedded_page_when_no_items_pages(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
+    # GIVEN only playlist.json with its embedded first page
+    files = b.playlist_files(PID, shape, b.entries(cat, shape, [4, 5]))
+    files = PlaylistFiles(files.playlist_id, files.playlist, ())
+    # WHEN it is normalised
+    out = run(files)
+    # THEN the embedded entries are the membership
+    assert out.tables["playlist_items"]["track_id"].to_list() == [
+        cat.tracks[4]["id"],
+        cat.tracks[5]["id"],
+    ]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_quarantines_null_items_and_local_files_with_raw_payload(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
+    # GIVEN a null entry, a local file and a track object without id
+    nameless = b.track(cat, 2, shape)
+    nameless["id"] = None
+    items = [
+        syn.entry(None, shape, "2026-01-02T03:04:05Z", b.ME),
+        syn.entry(syn.local_file_body("Démo ✨", "Band", "Tape", 61), shape, None, b.ME),
+        syn.entry(nameless, shape, None, b.ME),
+        *b.entries(cat, shape, [3]),
+    ]
+    files = b.playlist_files(PID, shape, items)
+    # WHEN it is normalised
+    out = run(files)
+    # THEN each lands in quarantine with its reason, position and exact raw entry
+    q = out.tables["quarantine"].sort("position")
+    assert q["reason"].to_list() == ["null_item", "local_file", "missing_id"]
+    assert q["position"].to_list() == [0, 1, 2]
+    assert q["playlist_id"].unique().to_list() == [PID]
+    assert [json.loads(p) for p in q["payload"]] == items[:3]
+    assert "Band" in q["detail"][1]
+    assert out.tables["playlist_items"]["position"].to_list() == [3]
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_drops_episodes_but_counts_them(cat: syn.Catalog, shape: syn.Shape) -> None:
+    # GIVEN an episode between two tracks
+    items = b.entries(cat, shape, [0, 1])
+    items.insert(1, syn.entry(syn.episode_body(random.Random(3)), shape, None, b.ME))
+    # WHEN it is normalised
+    out = run(b.playlist_files(PID, shape, items))
+    # THEN the episode is neither a track nor quarantined, but counted as dropped
+    assert out.tables["tracks"].height == 2
+    assert out.tables["quarantine"].height == 0
+    assert out.dropped_episodes == 1
+
+
+def test_normalize_removed_fields_are_null_and_real_zero_stays(cat: syn.Catalog) -> None:
+    # GIVEN track A in the 2026 shape (no popularity/markets) and track B legacy with popularity 0
+    a = b.track(cat, 0, "2026")
+    legacy = b.track(cat, 1, "legacy")
+    legacy["popularity"] = 0
+    files = [
+        b.playlist_files(PID, "2026", [syn.entry(a, "2026", None, b.ME)]),
+        b.playlist_files(
+            "pl0000000000000000000B", "legacy", [syn.entry(legacy, "legacy", None, b.ME)]
+        ),
+    ]
+    # WHEN normalised
+    tracks = run(*files).tables["tracks"]
+    # THEN absent fields are NULL, the real zero stays zero
+    row_a = tracks.filter(pl.col("track_id") == a["id"]).row(0, named=True)
+    row_b = tracks.filter(pl.col("track_id") == legacy["id"]).row(0, named=True)
+    assert row_a["popularity"] is None
+    assert row_a["available_markets_count"] is None
+    assert row_b["popularity"] == 0
+    assert row_b["available_markets_count"] == len(legacy["available_markets"])
+    assert row_a["isrc"] == a["external_ids"]["isrc"]
+
+
+def test_normalize_merges_dimension_facts_across_shapes(cat: syn.Catalog) -> None:
+    # GIVEN the same track seen in a 2026 playlist (no popularity) and a legacy one (with it)
+    files = [
+        b.playlist_files(PID, "2026", b.entries(cat, "2026", [5])),
+        b.playlist_files("pl0000000000000000000B", "legacy", b.entries(cat, "legacy", [5])),
+    ]
+    # WHEN normalised
+    tracks = run(*files).tables["tracks"]
+    # THEN one row, keeping the popularity the legacy shape supplied
+    assert tracks.height == 1
+    assert tracks["popularity"].to_list() == [cat.tracks[5]["popularity"]]
+
+
+@pytest.mark.parametrize(
+    ("raw", "precision", "expected"),
+    [
+        ("1997", "year", date(1997, 1, 1)),
+        ("2001-03", "month", date(2001, 3, 1)),
+        ("2019-10-04", "day", date(2019, 10, 4)),
+        ("2019-02-30", "day", None),
+        ("0000", "year", None),
+        ("1997", None, date(1997, 1, 1)),
+        ("2001-03-04", "year", None),
+        (None, None, None),
+    ],
+)
+def test_release_date_honours_precision(
+    raw: str | None, precision: str | None, expected: date | None
+) -> None:
+    # GIVEN a raw release date and its precision
+    frame = pl.DataFrame(
+        {"raw": [raw], "p": [precision]}, schema={"raw": pl.String, "p": pl.String}
+    )
+    # WHEN parsed
+    got = frame.select(release_date(pl.col("raw"), pl.col("p")))
+    # THEN the date follows the precision; impossible values are NULL
+    assert got.item() == expected
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_nulls_epoch_added_at_and_empty_added_by(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
+    # GIVEN an entry with the 1970 placeholder and an empty added_by id, and a normal one
+    items = b.entries(cat, shape, [0, 1])
+    items[0]["added_at"] = "1970-01-01T00:00:00Z"
+    items[0]["added_by"]["id"] = ""
+    # WHEN normalised
+    rows = run(b.playlist_files(PID, shape, items)).tables["playlist_items"].rows(named=True)
+    # THEN placeholders are NULL while the raw text is kept
+    assert rows[0]["added_at"] is None
+    assert rows[0]["added_at_raw"] == "1970-01-01T00:00:00Z"
+    assert rows[0]["added_by_id"] is None
+    assert rows[1]["added_at"] == datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    assert rows[1]["added_by_id"] == b.ME
+
+
+def test_normalize_hidden_contents_give_one_playlist_row_and_nothing_else() -> None:
+    # GIVEN a 2026 playlist.json without any contents key
+    files = b.playlist_files(PID, "2026", None)
+    # WHEN normalised
+    out = run(files)
+    # THEN one playlists row says the contents are not accessible; no items, no quarantine
+    row = out.tables["playlists"].row(0, named=True)
+    assert row["items_accessible"] is False
+    assert row["item_count"] is None
+    assert out.tables["playlist_items"].height == 0
+    assert out.tables["quarantine"].height == 0
+
+
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_empty_playlist_is_accessible_and_empty(shape: syn.Shape) -> None:
+    # GIVEN a visible playlist with zero entries
+    out = run(b.playlist_files(PID, shape, []))
+    # THEN it is accessible with item_count 0 (empty is not hidden)
+    row = out.tables["playlists"].row(0, named=True)
+    assert (row["items_accessible"], row["item_count"]) == (True, 0)
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [
+        (b'{"href": "x", "items": [', "bad_json"),
+        (b'{"items": {"not": "a list"}}', "bad_shape"),
+        (b'{"offset": 0}', "bad_shape"),
+    ],
+)
+def test_normalize_quarantines_bad_file_whole_and_keeps_the_rest(
+    cat: syn.Catalog, data: bytes, reason: str
+) -> None:
+    # GIVEN a good playlist and another whose second page is broken
+    good = b.playlist_files(PID, "2026", b.entries(cat, "2026", [0, 1]))
+    broken = b.playlist_files(
+        "pl0000000000000000000B",
+        "legacy",
+        b.entries(cat, "legacy", list(range(30)) * 2),
+        embedded_limit=0,
+    )
+    bad_page = RawFile(broken.pages[1][1].path, data)
+    broken = PlaylistFiles(broken.playlist_id, broken.playlist, (broken.pages[0], (50, bad_page)))
+    # WHEN normalised together
+    out = run(good, broken)
+    # THEN the bad file is quarantined whole with the reason, and every good entry survives
+    q = out.tables["quarantine"].row(0, named=True)
+    assert (q["reason"], q["source_file"], q["position"]) == (reason, bad_page.path, None)
+    assert q["payload"] == data.decode()
+    items = out.tables["playlist_items"]
+    assert items.filter(pl.col("playlist_id") == PID).height == 2
+    assert items.filter(pl.col("playlist_id") == broken.playlist_id).height == 50
+
+
+def test_normalize_artists_include_album_artists_but_credits_do_not(cat: syn.Catalog) -> None:
+    # GIVEN a track whose album artist is not among its credited artists
+    t = b.track(cat, 0, "legacy")
+    album_artist = {
+        "id": "albumartist00000000000",
+        "name": "Album Only",
+        "type": "artist",
+        "uri": "spotify:artist:x",
+    }
+    t["album"]["artists"] = [album_artist]
+    out = run(b.playlist_files(PID, "legacy", [syn.entry(t, "legacy", None, b.ME)]))
+    # THEN the album artist is in artists but not in track_artists
+    assert "albumartist00000000000" in out.tables["artists"]["artist_id"].to_list()
+    assert "albumartist00000000000" not in out.tables["track_artists"]["artist_id"].to_list()
+    credits = out.tables["track_artists"].sort("artist_position")
+    assert credits["artist_id"].to_list() == [a["id"] for a in t["artists"]]
+    assert credits["artist_position"].to_list() == list(range(len(t["artists"])))
+
+
+def test_normalize_track_with_no_artists_has_no_credits(cat: syn.Catalog) -> None:
+    # GIVEN a track with an empty artists list
+    t = b.track(cat, 0, "2026")
+    t["artists"] = []
+    out = run(b.playlist_files(PID, "2026", [syn.entry(t, "2026", None, b.ME)]))
+    # THEN the track is kept and has no credits
+    assert out.tables["tracks"]["track_id"].to_list() == [t["id"]]
+    assert out.tables["track_artists"].height == 0
+
+
+def test_normalize_keeps_unicode_byte_exact(cat: syn.Catalog) -> None:
+    # GIVEN names in Japanese, Arabic (RTL) and emoji
+    names = ["夜明けのシティポップ", "قمر الليل", "🌙✨ café"]
+    items = b.entries(cat, "2026", [0, 1, 2])
+    for entry, name in zip(items, names, strict=True):
+        entry["item"]["name"] = name
+    out = run(b.playlist_files(PID, "2026", items, name="東京 🚗 حب"))
+    # THEN the strings come out unchanged
+    assert sorted(out.tables["tracks"]["name"].to_list()) == sorted(names)
+    assert out.tables["playlists"]["name"].to_list() == ["東京 🚗 حب"]
+
+
+def test_combine_gives_unique_keys_and_exact_schemas(cat: syn.Catalog) -> None:
+    # GIVEN two batches sharing tracks, albums and artists
+    p1 = normalize_playlists(
+        [b.playlist_files(PID, "2026", b.entries(cat, "2026", list(range(20))))]
+    )
+    p2 = normalize_playlists(
+        [
+            b.playlist_files(
+                "pl0000000000000000000B", "legacy", b.entries(cat, "legacy", list(range(10, 30)))
+            )
+        ]
+    )
+    # WHEN combined
+    out = combine([p1, p2])
+    # THEN every keyed table is unique on its key and has exactly its contract's schema
+    for name, frame in out.tables.items():
+        table = TABLES[name]
+        assert frame.schema == table.schema, name
+        if table.key:
+            assert frame.select(table.key).is_duplicated().sum() == 0, name
+    assert out.tables["tracks"].height == 30

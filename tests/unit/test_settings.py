@@ -1,0 +1,111 @@
+"""Settings: every value validated, a bad one named with what is allowed, secrets never shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from spotify_etl.settings import SettingsError, load, parse_playlists
+
+ID = "3cEYpjA9oz9GiPac4AsH4n"
+
+
+def test_load_defaults_to_local_platform_and_sample_source() -> None:
+    # GIVEN an empty environment WHEN loaded
+    s = load({})
+    # THEN the embedded defaults apply
+    assert (s.platform, s.source, s.playlists, s.max_quarantine_ratio) == (
+        "local",
+        "sample",
+        ("me",),
+        0.05,
+    )
+
+
+def test_load_picks_spotify_source_when_credentials_exist() -> None:
+    s = load({"SPOTIPY_CLIENT_ID": "cid", "SPOTIFY_REFRESH_TOKEN": "tok"})
+    assert s.source == "spotify"
+
+
+def test_secrets_never_appear_in_repr() -> None:
+    # GIVEN credentials
+    s = load(
+        {
+            "SPOTIPY_CLIENT_ID": "cid",
+            "SPOTIPY_CLIENT_SECRET": "very-secret",
+            "SPOTIFY_REFRESH_TOKEN": "tok-secret",
+        }
+    )
+    # THEN the settings' repr does not show them
+    assert "very-secret" not in repr(s) and "tok-secret" not in repr(s)
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"SPOTIFY_PIPELINE_PLATFORM": "gcp"},
+            "SPOTIFY_PIPELINE_PLATFORM='gcp' is not allowed; use one of: local, aws",
+        ),
+        (
+            {"SPOTIFY_PIPELINE_SOURCE": "file"},
+            "SPOTIFY_PIPELINE_SOURCE='file' is not allowed; use one of: spotify, sample",
+        ),
+        (
+            {"SPOTIFY_PIPELINE_SOURCE": "spotify"},
+            "needs SPOTIPY_CLIENT_ID and SPOTIFY_REFRESH_TOKEN",
+        ),
+        (
+            {"SPOTIFY_MAX_QUARANTINE_RATIO": "lots"},
+            "SPOTIFY_MAX_QUARANTINE_RATIO='lots' is not allowed; use a number from 0 to 1",
+        ),
+        ({"SPOTIFY_MAX_QUARANTINE_RATIO": "1.5"}, "number from 0 to 1"),
+        (
+            {"SPOTIFY_PIPELINE_PLATFORM": "aws", "RAW_BUCKET": "b"},
+            "SPOTIFY_PIPELINE_PLATFORM=aws needs CURATED_BUCKET",
+        ),
+        ({"SPOTIFY_API_URL": "ftp://x"}, "SPOTIFY_API_URL='ftp://x' is not an http(s) URL"),
+        ({"SPOTIFY_PIPELINE_HOME": "s3://bucket"}, "SPOTIFY_PIPELINE_HOME"),
+        ({"SPOTIFY_PLAYLISTS": "abc"}, "SPOTIFY_PLAYLISTS entry 'abc' is not a playlist ID"),
+    ],
+)
+def test_load_rejects_bad_values_naming_setting(env: dict[str, str], message: str) -> None:
+    # WHEN a bad value is loaded THEN the error names the setting and what is allowed
+    with pytest.raises(SettingsError) as info:
+        load(env)
+    assert message in str(info.value)
+
+
+def test_load_never_echoes_a_secret_in_errors() -> None:
+    # GIVEN a secret and a bad unrelated setting
+    with pytest.raises(SettingsError) as info:
+        load({"SPOTIPY_CLIENT_SECRET": "hunter2-secret", "SPOTIFY_PIPELINE_PLATFORM": "x"})
+    assert "hunter2-secret" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        ID,
+        f"spotify:playlist:{ID}",
+        f"https://open.spotify.com/playlist/{ID}?si=abc",
+        f"https://open.spotify.com/intl-de/playlist/{ID}",
+    ],
+)
+def test_parse_playlists_accepts_ids_uris_and_urls(value: str) -> None:
+    assert parse_playlists(value) == (ID,)
+
+
+def test_parse_playlists_keeps_order_and_drops_duplicates() -> None:
+    other = "5ABHKGoOzxkaa28ttQV9sE"
+    assert parse_playlists(f"{ID}, {other},{ID}") == (ID, other)
+
+
+@pytest.mark.parametrize("value", ["", " , ", f"me,{ID}", "spotify:album:3cEYpjA9oz9GiPac4AsH4n"])
+def test_parse_playlists_rejects_bad_values(value: str) -> None:
+    with pytest.raises(SettingsError, match="SPOTIFY_PLAYLISTS"):
+        parse_playlists(value)
+
+
+def test_overrides_win_over_environment() -> None:
+    s = load({"SPOTIFY_PIPELINE_SOURCE": "spotify"}, {"SPOTIFY_PIPELINE_SOURCE": "sample"})
+    assert s.source == "sample"

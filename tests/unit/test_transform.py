@@ -1,0 +1,199 @@
+"""The transform's I/O: one file per table per partition, atomic, idempotent, quarantine limit."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from spotify_transform.handler import lambda_handler, parse_event
+from spotify_transform.schemas import TABLES
+from spotify_transform.storage import ByteStore
+from spotify_transform.transform import (
+    PART_FILE,
+    TransformError,
+    TransformRequest,
+    curated_file,
+    raw_partition,
+    run,
+)
+from tests.conftest import SAMPLE_DATE
+
+SNAPSHOT_TABLES = [t for t in TABLES if t != "plays"]
+
+
+def _digests(root: Path) -> dict[str, str]:
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_run_writes_one_file_per_table_with_contract_schema(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN the sample's raw partition
+    curated = tmp_path / "curated"
+    # WHEN the date is transformed
+    result = run(store, TransformRequest(SAMPLE_DATE, raw_root, str(curated)))
+    # THEN each table has one deterministic file in the date's partition, typed as contracted
+    for name in SNAPSHOT_TABLES:
+        files = [f for f in (curated / name).rglob("*") if f.is_file()]
+        assert [f.relative_to(curated).as_posix() for f in files] == [
+            f"{name}/snapshot_date={SAMPLE_DATE}/{PART_FILE}"
+        ]
+        assert pl.read_parquet(files[0]).schema == TABLES[name].schema
+    assert result["entries"] == 335
+    assert result["quarantined"] == 2
+    assert result["dropped_episodes"] == 1
+    tables = result["tables"]
+    assert isinstance(tables, dict)
+    assert tables["playlists"]["rows"] == 5
+
+
+def test_run_twice_gives_byte_identical_files(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN a transformed date
+    curated = tmp_path / "curated"
+    request = TransformRequest(SAMPLE_DATE, raw_root, str(curated))
+    run(store, request)
+    first = _digests(curated)
+    # WHEN it is transformed again
+    run(store, request)
+    # THEN the same files with the same bytes, nothing added
+    assert _digests(curated) == first
+
+
+def test_run_result_does_not_depend_on_batch_size(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN the same raw partition transformed in one batch and in one batch per playlist
+    one = tmp_path / "one"
+    many = tmp_path / "many"
+    run(store, TransformRequest(SAMPLE_DATE, raw_root, str(one)))
+    run(store, TransformRequest(SAMPLE_DATE, raw_root, str(many), batch_bytes=1))
+    # THEN the curated files are identical
+    assert _digests(one) == _digests(many)
+
+
+def test_run_without_raw_partition_names_the_missing_folder(
+    store: ByteStore, tmp_path: Path
+) -> None:
+    # GIVEN an empty raw zone
+    # WHEN transforming a date
+    with pytest.raises(TransformError, match="no raw data for 2026-01-01"):
+        run(store, TransformRequest("2026-01-01", str(tmp_path / "raw"), str(tmp_path / "c")))
+
+
+def test_run_above_quarantine_ratio_fails_after_writing_quarantine(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN a limit below the sample's quarantine ratio (2 of 335)
+    curated = tmp_path / "curated"
+    request = TransformRequest(SAMPLE_DATE, raw_root, str(curated), max_quarantine_ratio=0.001)
+    # WHEN transforming
+    with pytest.raises(TransformError) as info:
+        run(store, request)
+    # THEN the message gives the ratio and top reasons, and the quarantine rows were written
+    message = str(info.value)
+    assert "0.6%" in message and "SPOTIFY_MAX_QUARANTINE_RATIO" in message
+    assert "local_file ×1" in message and "null_item ×1" in message
+    q = pl.read_parquet(curated_file(str(curated), "quarantine", SAMPLE_DATE))
+    assert sorted(q["reason"].to_list()) == ["local_file", "null_item"]
+
+
+def test_run_quarantines_corrupt_file_and_leaves_raw_untouched(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN one page of the sample replaced by truncated JSON
+    page = (
+        Path(raw_partition(raw_root, SAMPLE_DATE))
+        / "playlist_id=0vvXsWCC9xrXsKd4FyS8kM"
+        / "items-000050.json"
+    )
+    page.write_bytes(page.read_bytes()[:500])
+    before = page.read_bytes()
+    # WHEN transforming (with a limit the 50 lost entries do not cross)
+    result = run(
+        store, TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path / "c"), max_quarantine_ratio=1)
+    )
+    # THEN the file is quarantined as bad_json, other entries are transformed, raw is unchanged
+    q = pl.read_parquet(curated_file(str(tmp_path / "c"), "quarantine", SAMPLE_DATE))
+    whole = q.filter(pl.col("position").is_null()).row(0, named=True)
+    assert whole["reason"] == "bad_json"
+    assert whole["source_file"].endswith("items-000050.json")
+    assert result["entries"] == 335  # playlist.json's embedded first page still covers 0-99
+    assert page.read_bytes() == before
+
+
+def test_write_crash_before_replace_keeps_previous_file(
+    store: ByteStore, raw_root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a complete curated partition
+    curated = tmp_path / "curated"
+    run(store, TransformRequest(SAMPLE_DATE, raw_root, str(curated)))
+    before = _digests(curated)
+
+    # WHEN a re-run crashes between writing the temporary file and replacing the target
+    def crash(self: Path, target: Path) -> Path:
+        raise OSError("simulated crash")
+
+    monkeypatch.setattr(Path, "replace", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        run(store, TransformRequest(SAMPLE_DATE, raw_root, str(curated)))
+    monkeypatch.undo()
+    # THEN the previous files are complete and unchanged, and no temporary file is left
+    assert _digests(curated) == before
+    assert not [p for p in curated.rglob(".*") if p.is_file()]
+
+
+def test_handler_returns_small_json_result(raw_root: str, tmp_path: Path) -> None:
+    # GIVEN the event both platforms send
+    event = {
+        "snapshot_date": SAMPLE_DATE,
+        "raw_root": raw_root,
+        "curated_root": str(tmp_path / "c"),
+        "max_quarantine_ratio": 0.05,
+        "idempotency_key": "spotify_pipeline/run-1/2026-11-24",
+    }
+    # WHEN the handler runs
+    result = lambda_handler(event, None)
+    # THEN it returns counts and URIs only
+    assert result["idempotency_key"] == event["idempotency_key"]
+    assert set(result["tables"]) == set(SNAPSHOT_TABLES)
+    assert len(repr(result)) < 4000
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"raw_root": "r", "curated_root": "c"}, "missing snapshot_date"),
+        ({"snapshot_date": "2026-13-01", "raw_root": "r", "curated_root": "c"}, "YYYY-MM-DD"),
+        (
+            {
+                "snapshot_date": "2026-01-01",
+                "raw_root": "r",
+                "curated_root": "c",
+                "max_quarantine_ratio": "x",
+            },
+            "number",
+        ),
+        (
+            {
+                "snapshot_date": "2026-01-01",
+                "raw_root": "r",
+                "curated_root": "c",
+                "max_quarantine_ratio": 2,
+            },
+            "between 0 and 1",
+        ),
+    ],
+)
+def test_parse_event_rejects_bad_events(event: dict[str, object], message: str) -> None:
+    # WHEN a bad event is parsed THEN the error says what is wrong
+    with pytest.raises(TransformError, match=message):
+        parse_event(event)
