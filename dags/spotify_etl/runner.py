@@ -50,7 +50,7 @@ def dags_folder() -> Path:
     return Path(spotify_etl.__file__).resolve().parent.parent
 
 
-def prepare_environment(home: Path, verbose: bool = False) -> Path:
+def prepare_environment(home: Path, verbose: bool = False, dags: Path | None = None) -> Path:
     """Point Airflow at a project-local home and quiet its start-up; return AIRFLOW_HOME."""
     # FastAPI's test client (used by dag.test's in-process Execution API) warns on import.
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
@@ -59,7 +59,7 @@ def prepare_environment(home: Path, verbose: bool = False) -> Path:
     os.environ.update(
         {
             "AIRFLOW_HOME": str(airflow_home),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(dags_folder()),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(dags or dags_folder()),
             "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
             "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO" if verbose else "WARNING",
@@ -81,17 +81,16 @@ def _migrate_once(airflow_home: Path) -> None:
     marker.write_text(airflow.__version__)
 
 
-def _load_dag() -> Any:
+def _load_dag(path: Path, dag_id: str) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
-    path = dags_folder() / f"{DAG_ID}.py"
     bag = DagBag(dag_folder=str(path))
     if bag.import_errors:
         raise RuntimeError(f"the DAG file does not import: {bag.import_errors}")
-    return bag.dags[DAG_ID]
+    return bag.dags[dag_id]
 
 
-def _collect(dag_run: Any) -> tuple[dict[str, str], dict[str, Any]]:
+def _collect(dag_run: Any, dag_id: str) -> tuple[dict[str, str], dict[str, Any]]:
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
     from airflow.utils.session import create_session
@@ -102,13 +101,13 @@ def _collect(dag_run: Any) -> tuple[dict[str, str], dict[str, Any]]:
     with create_session() as session:
         for ti in session.scalars(
             select(TaskInstance).where(
-                TaskInstance.dag_id == DAG_ID, TaskInstance.run_id == dag_run.run_id
+                TaskInstance.dag_id == dag_id, TaskInstance.run_id == dag_run.run_id
             )
         ):
             states[ti.task_id] = str(getattr(ti.state, "value", ti.state))
         for row in session.scalars(
             select(XComModel).where(
-                XComModel.dag_id == DAG_ID,
+                XComModel.dag_id == dag_id,
                 XComModel.run_id == dag_run.run_id,
                 XComModel.key == "return_value",
             )
@@ -117,20 +116,34 @@ def _collect(dag_run: Any) -> tuple[dict[str, str], dict[str, Any]]:
     return states, xcoms
 
 
-def run_dag(home: Path, snapshot_date: str, verbose: bool = False) -> RunOutcome:
-    """Run the DAG once for `snapshot_date` and report task states and their XComs.
+def run_dag(
+    home: Path,
+    snapshot_date: str,
+    verbose: bool = False,
+    dag_file: Path | None = None,
+    dag_id: str = DAG_ID,
+) -> RunOutcome:
+    """Run a DAG once for `snapshot_date` and report task states and their XComs.
 
     Retries are switched off for the in-process run: a failure is reported at once instead of
     waiting out Airflow's retry delay (the scheduler keeps `retries` from the DAG).
+
+    Args:
+        home: The lake; Airflow's home is `<home>/.airflow`.
+        snapshot_date: The logical date (YYYY-MM-DD).
+        verbose: Show Airflow's INFO logs.
+        dag_file: Another DAG file to run (benchmarks); default: `spotify_pipeline.py`.
+        dag_id: Its DAG ID.
     """
-    airflow_home = prepare_environment(home, verbose)
+    path = dag_file or dags_folder() / f"{DAG_ID}.py"
+    airflow_home = prepare_environment(home, verbose, path.parent)
     _migrate_once(airflow_home)
-    dag = _load_dag()
+    dag = _load_dag(path, dag_id)
     for task in dag.tasks:
         task.retries = 0
     day = date.fromisoformat(snapshot_date)
     dag_run = dag.test(logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC))
-    states, xcoms = _collect(dag_run)
+    states, xcoms = _collect(dag_run, dag_id)
     return RunOutcome(
         snapshot_date=snapshot_date,
         state=str(getattr(dag_run.state, "value", dag_run.state)),
