@@ -83,8 +83,11 @@ PAGE = pl.Struct(
     }
 )
 
-# GET /playlists/{id}/items (and legacy /tracks) page.
-ITEMS_PAGE_SCHEMA = pl.Schema(PAGE.to_schema())
+# GET /playlists/{id}/items (and legacy /tracks) page. Only the entries are read: the offset
+# comes from the file name, and every key left out is one the parser skips without building it.
+ITEMS_PAGE_SCHEMA = pl.Schema({"items": pl.List(ENTRY)})
+
+PAGE_HEAD = pl.Struct({"offset": I64, "limit": I64, "total": I64})
 
 # GET /playlists/{id}: metadata plus the embedded first page under `items` (2026) or `tracks`.
 PLAYLIST_SCHEMA = pl.Schema(
@@ -99,5 +102,15 @@ PLAYLIST_SCHEMA = pl.Schema(
         "snapshot_id": S,
         "items": PAGE,
         "tracks": PAGE,
+    }
+)
+
+# The same response read without the embedded entries (the parser skips them unbuilt): enough
+# for the playlists table, visibility, shape, and which positions the embedded page covers.
+PLAYLIST_META_SCHEMA = pl.Schema(
+    {
+        **{k: v for k, v in PLAYLIST_SCHEMA.items() if k not in ("items", "tracks")},
+        "items": PAGE_HEAD,
+        "tracks": PAGE_HEAD,
     }
 )

@@ -13,12 +13,15 @@ partition; `release_date` honours its precision; a missing contents key means "n
 
 from __future__ import annotations
 
-import io
+import os
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 import polars as pl
+from polars._typing import PolarsDataType
 
 from spotify_transform import api_shapes
 from spotify_transform.schemas import QUARANTINE, TABLES
@@ -75,7 +78,7 @@ class _FileError(Exception):
 
 
 def _read_json(data: bytes, schema: pl.Schema) -> pl.DataFrame:
-    return pl.read_json(io.BytesIO(data), schema=schema)
+    return pl.read_json(data, schema=schema)
 
 
 def _diagnose(data: bytes, error: Exception) -> _FileError:
@@ -87,41 +90,89 @@ def _diagnose(data: bytes, error: Exception) -> _FileError:
     return _FileError("bad_shape", f"unexpected shape: {str(error).splitlines()[0]}")
 
 
+# polars' JSON reader is superlinear in the size of one input: measured on full-size playlist
+# pages, ~1 MB per call parses 2-4x faster than 60 MB in one call, and calls release the GIL,
+# so chunks also spread over the cores. See scripts/bench_transform.py.
+CHUNK_BYTES = 1024 * 1024
+_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_pool: ThreadPoolExecutor | None = None
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="parse")
+    return _pool
+
+
+def _chunks(files: Sequence[RawFile], limit: int) -> list[list[RawFile]]:
+    """Consecutive runs of files adding up to about `limit` bytes (order kept)."""
+    out: list[list[RawFile]] = []
+    size = limit
+    for f in files:
+        if size >= limit:
+            out.append([])
+            size = 0
+        out[-1].append(f)
+        size += len(f.data)
+    return out
+
+
+ParseResult = tuple[pl.DataFrame, list[RawFile], list[tuple[RawFile, _FileError]]]
+
+
+def _parse_chunk(files: list[RawFile], schema: pl.Schema) -> ParseResult:
+    """Parse a chunk as one JSON array; if that fails, file by file to isolate the bad ones."""
+    if not files:
+        return schema.to_frame(eager=True), [], []
+    try:
+        frame = _read_json(b"[" + b",".join(f.data for f in files) + b"]", schema)
+        if frame.height == len(files):
+            return frame, files, []
+    except (pl.exceptions.PolarsError, ValueError):
+        pass
+    frames: list[pl.DataFrame] = [schema.to_frame(eager=True)]
+    good = []
+    bad = []
+    for f in files:
+        try:
+            one = _read_json(f.data, schema)
+            if one.height != 1:  # e.g. a JSON array instead of one object
+                raise pl.exceptions.ComputeError("expected one JSON object")
+        except (pl.exceptions.PolarsError, ValueError) as exc:
+            bad.append((f, _diagnose(f.data, exc)))
+            continue
+        frames.append(one)
+        good.append(f)
+    return pl.concat(frames), good, bad
+
+
 def parse_many(
-    files: Sequence[RawFile], schema: pl.Schema
+    files: Sequence[RawFile], schema: pl.Schema, chunk_bytes: int = CHUNK_BYTES
 ) -> tuple[pl.DataFrame, list[tuple[RawFile, _FileError]]]:
     """Parse many response files of one kind into one frame (one row per file).
 
-    All files are parsed in a single call as one JSON array; only if that fails is each file
-    parsed on its own to find the bad ones, so the common case costs one pass of the parser.
+    Files are parsed in chunks of about `chunk_bytes`, each chunk as one JSON array in one
+    reader call, chunks in parallel threads. Only a chunk that fails is re-parsed file by file
+    to find its bad files, so the common case costs one pass of the parser.
 
     Returns:
-        The parsed rows with a leading `source_file` column, and the files that failed.
+        The parsed rows (input order) with a leading `source_file` column, and the bad files.
     """
-    if not files:
-        return schema.to_frame(eager=True).insert_column(
-            0, pl.Series("source_file", [], pl.String)
-        ), []
-    try:
-        buffer = b"[" + b",".join(f.data for f in files) + b"]"
-        frame = _read_json(buffer, schema)
-        if frame.height != len(files):  # a file held several values: find it the slow way
-            raise pl.exceptions.ComputeError("file count mismatch")
-        good = list(files)
-        bad: list[tuple[RawFile, _FileError]] = []
-    except (pl.exceptions.PolarsError, ValueError):
-        frames, good, bad = [], [], []
-        for f in files:
-            try:
-                one = _read_json(f.data, schema)
-                if one.height != 1:
-                    raise pl.exceptions.ComputeError("expected one JSON object")
-            except (pl.exceptions.PolarsError, ValueError) as exc:
-                bad.append((f, _diagnose(f.data, exc)))
-                continue
-            frames.append(one)
-            good.append(f)
-        frame = pl.concat(frames) if frames else schema.to_frame(eager=True)
+    chunks = _chunks(files, chunk_bytes) or [[]]
+    results = (
+        _executor().map(_parse_chunk, chunks, [schema] * len(chunks))
+        if len(chunks) > 1
+        else map(_parse_chunk, chunks, [schema])
+    )
+    frames: list[pl.DataFrame] = []
+    good: list[RawFile] = []
+    bad: list[tuple[RawFile, _FileError]] = []
+    for frame, ok, failed in results:
+        frames.append(frame)
+        good += ok
+        bad += failed
+    frame = pl.concat(frames, rechunk=False)
     return frame.insert_column(0, pl.Series("source_file", [f.path for f in good], pl.String)), bad
 
 
@@ -165,6 +216,11 @@ def nonempty(col: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------------------------
 
 
+def _per_file(frame: pl.DataFrame, values: dict[str, Any], dtype: PolarsDataType) -> pl.Series:
+    """A column with one value per parsed file, looked up by its path."""
+    return pl.Series([values[p] for p in frame["source_file"].to_list()], dtype=dtype)
+
+
 def _entries(pages: pl.DataFrame) -> pl.DataFrame:
     """One row per playlist entry: playlist_id, source_file, position, entry fields, obj."""
     entries = (
@@ -173,8 +229,16 @@ def _entries(pages: pl.DataFrame) -> pl.DataFrame:
         .filter(pl.col("idx").is_not_null())
         .unnest("items")
     )
-    item, track = pl.col("item"), pl.col("track")
-    obj = pl.when(item.is_not_null()).then(item).otherwise(track)
+    # `item` (2026) else `track` (legacy): one object per entry, never both. An app sees one
+    # shape for all its playlists, and pages are grouped by shape, so usually one column is
+    # all NULL and the other is taken as it is; merging the two copies the whole struct.
+    rows = entries.height
+    if entries["track"].null_count() == rows:
+        obj = pl.col("item")
+    elif entries["item"].null_count() == rows:
+        obj = pl.col("track")
+    else:
+        obj = pl.coalesce(pl.col("item"), pl.col("track"))
     return entries.select(
         "playlist_id",
         "source_file",
@@ -348,6 +412,74 @@ def _dimensions(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
+def _embedded_entries(
+    meta: pl.DataFrame, paged_entries: pl.DataFrame, by_path: dict[str, RawFile]
+) -> pl.DataFrame:
+    """Entries of playlist.json's embedded first page that no /items page supplies.
+
+    /items pages win over the embedded page, so an entry seen in both counts once. The embedded
+    page covers positions [0, min(limit, total)); only playlists whose pages leave a gap there
+    have their playlist.json parsed again with the entries. The anti-join works on two light key
+    columns, so the heavy track structs are never sorted.
+    """
+    head = pl.coalesce(pl.col("items"), pl.col("tracks"))
+    span = pl.min_horizontal(head.struct.field("limit"), head.struct.field("total")).fill_null(0)
+    wanted = meta.select("playlist_id", "source_file", span.alias("span")).filter(
+        pl.col("span") > 0
+    )
+    covered = (
+        paged_entries.select("playlist_id", "position")
+        .join(wanted.select("playlist_id", "span"), on="playlist_id")
+        .filter(pl.col("position") < pl.col("span"))
+        .group_by("playlist_id")
+        .agg(pl.len().alias("covered"))
+    )
+    gaps = wanted.join(covered, on="playlist_id", how="left").filter(
+        pl.col("covered").fill_null(0) < pl.col("span")
+    )
+    files = [by_path[p] for p in gaps["source_file"].to_list()]
+    full, _ = parse_many(files, api_shapes.PLAYLIST_SCHEMA)  # parsed fine once already
+    owner = dict(gaps.select("source_file", "playlist_id").iter_rows())
+    embedded = full.select(
+        _per_file(full, owner, pl.String).alias("playlist_id"),
+        "source_file",
+        pl.lit(1).alias("priority"),
+        pl.lit(0, pl.Int64).alias("page_offset"),
+        pl.coalesce(pl.col("items"), pl.col("tracks")).struct.field("items").alias("items"),
+    )
+    return _entries(embedded).join(
+        paged_entries.select("playlist_id", "position"), on=["playlist_id", "position"], how="anti"
+    )
+
+
+def _page_entries(
+    files: list[RawFile],
+    owner: dict[str, str],
+    offsets: dict[str, int],
+    by_path: dict[str, RawFile],
+    bad_files: list[tuple[str, RawFile, _FileError]],
+) -> pl.DataFrame:
+    """Parse /items pages into entries; unusable pages are appended to `bad_files`."""
+    pages, bad = parse_many(files, api_shapes.ITEMS_PAGE_SCHEMA)
+    bad_files += [(owner[f.path], f, e) for f, e in bad]
+    if pages["items"].null_count():
+        for path in pages.filter(pl.col("items").is_null())["source_file"]:
+            error = _FileError("bad_shape", "page without an `items` list")
+            bad_files.append((owner[path], by_path[path], error))
+        pages = pages.filter(pl.col("items").is_not_null())
+    # Playlist and offset are per file (folder and file name): added as columns, so the heavy
+    # nested frame is never joined, sorted or gathered.
+    return _entries(
+        pages.select(
+            _per_file(pages, owner, pl.String).alias("playlist_id"),
+            "source_file",
+            pl.lit(0).alias("priority"),
+            _per_file(pages, offsets, pl.Int64).alias("page_offset"),
+            "items",
+        )
+    )
+
+
 def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     """Normalise a batch of playlists of one snapshot date.
 
@@ -360,9 +492,9 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     """
     by_path: dict[str, RawFile] = {}
     owner: dict[str, str] = {}
+    page_offsets: dict[str, int] = {}
     meta_files: list[RawFile] = []
     page_files: list[RawFile] = []
-    page_offsets: dict[str, int] = {}
     for pl_files in playlists:
         if pl_files.playlist is not None:
             meta_files.append(pl_files.playlist)
@@ -372,55 +504,47 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
             owner[f.path] = pl_files.playlist_id
             page_offsets[f.path] = offset
     by_path.update({f.path: f for f in [*meta_files, *page_files]})
-    # Where each file belongs: its playlist (from the folder) and, for pages, the offset.
-    origin = pl.DataFrame(
-        {
-            "source_file": list(owner),
-            "playlist_id": list(owner.values()),
-            "page_offset": [page_offsets.get(p, 0) for p in owner],
-        },
-        schema={"source_file": pl.String, "playlist_id": pl.String, "page_offset": pl.Int64},
-    )
 
-    meta, bad_meta = parse_many(meta_files, api_shapes.PLAYLIST_SCHEMA)
-    pages, bad_pages = parse_many(page_files, api_shapes.ITEMS_PAGE_SCHEMA)
-    meta = meta.join(origin.drop("page_offset"), on="source_file", how="left")
-    pages = pages.join(origin, on="source_file", how="left")
-    bad_files = [(owner[f.path], f, e) for f, e in [*bad_meta, *bad_pages]]
-    no_items = pages.filter(pl.col("items").is_null())
-    bad_files += [
-        (owner[p], by_path[p], _FileError("bad_shape", "page without an `items` list"))
-        for p in no_items["source_file"]
+    # Metadata first, with the embedded page's header only: its entries are parsed further
+    # down, and only for playlists whose /items pages do not already cover them.
+    meta, bad_meta = parse_many(meta_files, api_shapes.PLAYLIST_META_SCHEMA)
+    meta = meta.with_columns(_per_file(meta, owner, pl.String).alias("playlist_id"))
+    bad_files = [(owner[f.path], f, e) for f, e in bad_meta]
+    # Pages grouped by their playlist's API shape (see `_entries`); correctness never depends
+    # on the grouping, only the cost does.
+    shape_of = dict(
+        meta.select(
+            "playlist_id",
+            pl.when(pl.col("items").is_not_null()).then(pl.lit("2026")).otherwise(pl.lit("legacy")),
+        ).iter_rows()
+    )
+    by_shape: dict[str, list[RawFile]] = {}
+    for f in page_files:
+        by_shape.setdefault(shape_of.get(owner[f.path], "unknown"), []).append(f)
+    paged_parts = [
+        _page_entries(group, owner, page_offsets, by_path, bad_files) for group in by_shape.values()
     ]
-    pages = pages.filter(pl.col("items").is_not_null())
+    paged_entries = (
+        pl.concat(paged_parts, rechunk=False)
+        if paged_parts
+        else _page_entries([], owner, page_offsets, by_path, bad_files)
+    )
 
+    has_items, has_tracks = pl.col("items").is_not_null(), pl.col("tracks").is_not_null()
     shapes = {
-        "2026": meta.filter(pl.col("items").is_not_null()).height,
-        "legacy": meta.filter(pl.col("items").is_null() & pl.col("tracks").is_not_null()).height,
+        "2026": meta.filter(has_items).height,
+        "legacy": meta.filter(~has_items & has_tracks).height,
     }
-
-    # Pages whose playlist is known to hide its contents are ignored (nothing to read there).
-    hidden = set(meta.filter(pl.col("items").is_null() & pl.col("tracks").is_null())["playlist_id"])
-    embedded = meta.filter(~pl.col("playlist_id").is_in(list(hidden))).select(
-        "playlist_id",
-        "source_file",
-        pl.lit(1).alias("priority"),
-        pl.lit(0, pl.Int64).alias("page_offset"),
-        pl.coalesce(pl.col("items"), pl.col("tracks")).struct.field("items").alias("items"),
-    )
-    paged = pages.select(
-        "playlist_id",
-        "source_file",
-        pl.lit(0).alias("priority"),
-        "page_offset",
-        "items",
-    ).filter(~pl.col("playlist_id").is_in(list(hidden)))
-    # /items pages win over the embedded first page: an entry seen in both counts once.
-    entries = (
-        _classify(_entries(pl.concat([paged, embedded])))
-        .sort("playlist_id", "position", "priority")
-        .unique(["playlist_id", "position"], keep="first", maintain_order=True)
-    )
+    # Pages of a playlist known to hide its contents are ignored (nothing to read there).
+    hidden = meta.filter(~has_items & ~has_tracks)["playlist_id"]
+    if hidden.len():
+        paged_entries = paged_entries.filter(~pl.col("playlist_id").is_in(hidden.implode()))
+    embedded_entries = _embedded_entries(meta, paged_entries, by_path)
+    entries = pl.concat([paged_entries, embedded_entries])
+    if entries.select(pl.struct("playlist_id", "position").is_duplicated().any()).item():
+        # Overlapping /items pages (an extractor fault): keep the first copy of a position.
+        entries = entries.unique(["playlist_id", "position"], keep="first", maintain_order=True)
+    entries = _classify(entries)
 
     snapshots = meta.select("playlist_id", "snapshot_id")
     good = entries.filter(pl.col("reason").is_null() & ~pl.col("episode"))

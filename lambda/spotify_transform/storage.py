@@ -89,14 +89,13 @@ class ByteStore:
             for page in pages.paginate(Bucket=bucket, Prefix=key):
                 out += [f"{S3_SCHEME}{bucket}/{o['Key']}" for o in page.get("Contents", [])]
             return sorted(out)
-        root = Path(prefix)
-        if not root.is_dir():
-            return []
-        return sorted(
-            join(prefix, p.relative_to(root).as_posix())
-            for p in root.rglob("*")
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
-        )
+        out = []
+        base = prefix.rstrip("/")
+        for folder, dirs, names in os.walk(base):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            rel = folder[len(base) :].lstrip(os.sep).replace(os.sep, "/")
+            out += [join(base, rel, n) if rel else join(base, n) for n in names if n[0] != "."]
+        return sorted(out)
 
     def list_dirs(self, prefix: str) -> list[str]:
         """Names of the immediate sub-folders of `prefix` (hidden ones left out), sorted."""

@@ -95,6 +95,20 @@ def test_normalize_counts_embedded_and_paged_entries_once(
 
 
 @pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_fills_missing_page_from_embedded_first_page(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
+    # GIVEN 120 entries, the first 100 embedded, and /items pages at offsets 0 and 100 only
+    items = b.entries(cat, shape, [n % 30 for n in range(120)])
+    files = b.playlist_files(PID, shape, items, embedded_limit=100)
+    files = PlaylistFiles(files.playlist_id, files.playlist, (files.pages[0], files.pages[2]))
+    # WHEN normalised
+    out = run(files)
+    # THEN positions 50-99 come from the embedded page and every position appears once
+    assert out.tables["playlist_items"]["position"].to_list() == list(range(120))
+
+
+@pytest.mark.parametrize("shape", SHAPES)
 def test_normalize_uses_embedded_page_when_no_items_pages(
     cat: syn.Catalog, shape: syn.Shape
 ) -> None:

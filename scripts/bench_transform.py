@@ -1,0 +1,220 @@
+"""Benchmark the transform against the popular tutorial's pandas approach and a bare JSON parse.
+
+It generates a synthetic raw date partition that follows the raw-zone contract (default: 200,000
+entries over 100 playlists in /items pages of 50, plus each playlist.json with its embedded first
+page of 100; full-size track/album/artist objects as Spotify returns them; half the playlists in
+the 2026 shape, half legacy; compact JSON), then runs, each in a fresh
+process and measured side by side in one run:
+
+- ours:   `spotify-pipeline transform --date D --raw RAW --out CURATED` (the CLI code path, Parquet)
+- pandas: the tutorial's approach — json.load per file, Python loops building album/artist/song
+          dicts, DataFrames, drop_duplicates, to_datetime, CSV out (adapted only so it survives
+          today's API: it reads `item` or `track` and skips null entries, else it crashes)
+- orjson: bare `orjson.loads` of every file (the floor: parsing, nothing else)
+
+and prints wall time, peak RSS (ru_maxrss of the child) and the ratios against the targets
+(≥ 3× faster than pandas, ≤ 2× the bare parse, peak RSS ≤ 2× the input bytes).
+
+Usage: .venv/bin/python scripts/bench_transform.py [--entries 200000] [--playlists 100] [--keep DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+DATE = "2026-11-20"
+PAGE = 50
+EMBEDDED = 100
+
+
+# ------------------------------------------------------------------------------ data generation
+def generate(raw_root: Path, entries: int, playlists: int, seed: int = 2026) -> int:
+    """Write the synthetic partition; return its size in bytes."""
+    from spotify_etl import synthetic as syn
+
+    rng = random.Random(seed)
+    per = entries // playlists
+    cat = syn.make_catalog(rng, n_artists=max(50, entries // 12), n_albums=max(80, entries // 6),
+                           n_tracks=max(200, entries // 2))  # fmt: skip
+    base = raw_root / "spotify" / "playlists" / f"snapshot_date={DATE}"
+    total = 0
+    for n in range(playlists):
+        shape: syn.Shape = "2026" if n % 2 else "legacy"
+        pid = syn.spotify_id(rng)
+        items = [
+            syn.entry(syn.track_body(rng.choice(cat.tracks), shape, rng), shape,
+                      f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00Z", "bench")
+            for _ in range(per)
+        ]  # fmt: skip
+        folder = base / f"playlist_id={pid}"
+        folder.mkdir(parents=True, exist_ok=True)
+        meta = syn.playlist_body(pid, name=f"Bench {n}", description="", owner_id="bench",
+                                 owner_name="Bench", shape=shape, snapshot_id=f"s{n}",
+                                 entries=items, embedded_limit=EMBEDDED)  # fmt: skip
+        docs = {"playlist.json": meta}
+        for offset in range(0, per, PAGE):
+            docs[f"items-{offset:06d}.json"] = syn.items_page(
+                pid, items[offset : offset + PAGE], offset, PAGE, per
+            )
+        for name, doc in docs.items():
+            data = orjson.dumps(doc)
+            (folder / name).write_bytes(data)
+            total += len(data)
+    return total
+
+
+def response_files(raw_root: Path) -> list[Path]:
+    return sorted((raw_root / "spotify" / "playlists" / f"snapshot_date={DATE}").rglob("*.json"))
+
+
+# ------------------------------------------------------------------------------ contenders
+def worker_ours(raw: Path, out: Path) -> None:
+    from spotify_etl.cli import main
+
+    code = main(["transform", "--date", DATE, "--raw", str(raw), "--out", str(out)])
+    if code:
+        raise SystemExit(code)
+
+
+def worker_orjson(raw: Path, out: Path) -> None:
+    n = 0
+    for path in response_files(raw):
+        doc = orjson.loads(path.read_bytes())
+        n += len(doc.get("items") or [])
+    print(n, file=sys.stderr)
+
+
+def worker_pandas(raw: Path, out: Path) -> None:
+    """The tutorial's transform: one json.load per file, dict-building loops, pandas, CSV."""
+    import json
+
+    import pandas as pd
+
+    album_list: list[dict[str, Any]] = []
+    artist_list: list[dict[str, Any]] = []
+    song_list: list[dict[str, Any]] = []
+    for path in response_files(raw):
+        if path.name == "playlist.json":
+            continue  # the tutorial reads the item pages
+        with path.open(encoding="utf-8") as fh:
+            data = json.load(fh)
+        for row in data["items"]:
+            track = row.get("item") or row.get("track")  # adapted: 2026 shape and null entries
+            if not track or track.get("type") != "track" or not track.get("id"):
+                continue
+            album_list.append(
+                {
+                    "album_id": track["album"]["id"],
+                    "name": track["album"]["name"],
+                    "release_date": track["album"]["release_date"],
+                    "total_tracks": track["album"]["total_tracks"],
+                    "url": track["album"]["external_urls"]["spotify"],
+                }
+            )
+            for artist in track["artists"]:
+                artist_list.append(
+                    {
+                        "artist_id": artist["id"],
+                        "artist_name": artist["name"],
+                        "external_url": artist["href"],
+                    }
+                )
+            song_list.append(
+                {
+                    "song_id": track["id"],
+                    "song_name": track["name"],
+                    "duration_ms": track["duration_ms"],
+                    "url": track["external_urls"]["spotify"],
+                    "popularity": track.get("popularity"),
+                    "song_added": row["added_at"],
+                    "album_id": track["album"]["id"],
+                    "artist_id": track["album"]["artists"][0]["id"],
+                }
+            )
+    album_df = pd.DataFrame(album_list).drop_duplicates(subset=["album_id"])
+    artist_df = pd.DataFrame(artist_list).drop_duplicates(subset=["artist_id"])
+    song_df = pd.DataFrame(song_list)
+    album_df["release_date"] = pd.to_datetime(
+        album_df["release_date"], errors="coerce", format="mixed"
+    )
+    song_df["song_added"] = pd.to_datetime(song_df["song_added"])
+    out.mkdir(parents=True, exist_ok=True)
+    album_df.to_csv(out / "album.csv", index=False)
+    artist_df.to_csv(out / "artist.csv", index=False)
+    song_df.to_csv(out / "songs.csv", index=False)
+
+
+WORKERS = {"ours": worker_ours, "pandas": worker_pandas, "orjson": worker_orjson}
+
+
+def measure(name: str, raw: Path, out: Path) -> tuple[float, int]:
+    """Run one contender in a fresh process: (wall seconds, peak RSS bytes)."""
+    cmd = [sys.executable, __file__, "--worker", name, "--raw", str(raw), "--out", str(out)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"{name} failed")
+    return wall, usage.ru_maxrss * 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--entries", type=int, default=200_000)
+    parser.add_argument("--playlists", type=int, default=100)
+    parser.add_argument("--repeat", type=int, default=1, help="measure each contender N times")
+    parser.add_argument("--keep", type=Path, help="generate into / reuse this folder")
+    parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
+    parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        WORKERS[args.worker](args.raw, args.out)
+        return
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-transform-"))
+    raw = work / "raw"
+    if response_files(raw):
+        size = sum(p.stat().st_size for p in response_files(raw))
+        print(f"reusing {raw}")
+    else:
+        t0 = time.perf_counter()
+        size = generate(raw, args.entries, args.playlists)
+        print(f"generated {raw} in {time.perf_counter() - t0:.1f}s")
+    files = response_files(raw)
+    print(f"input: {len(files)} files, {size / 1e6:.0f} MB, {args.entries} entries, "
+          f"{args.playlists} playlists, pages of {PAGE}")  # fmt: skip
+
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in ("ours", "pandas", "orjson")}
+    for _ in range(args.repeat):
+        for name in results:  # interleaved, so noise hits every contender alike
+            out = work / f"out-{name}"
+            shutil.rmtree(out, ignore_errors=True)
+            results[name].append(measure(name, raw, out))
+    best = {k: (min(w for w, _ in v), max(r for _, r in v)) for k, v in results.items()}
+    print(f"\n{'contender':<10} {'wall s':>8} {'peak RSS MB':>12} {'RSS / input':>12}")
+    for name, (wall, rss) in best.items():
+        print(f"{name:<10} {wall:>8.2f} {rss / 1e6:>12.0f} {rss / size:>12.2f}")
+    ours, pandas, parse = best["ours"][0], best["pandas"][0], best["orjson"][0]
+    rss_ratio = best["ours"][1] / size
+    print(f"\nours vs pandas: {pandas / ours:.1f}x faster (target >= 3x)")
+    print(f"ours vs bare parse: {ours / parse:.2f}x the parse time (target <= 2x)")
+    print(f"ours peak RSS: {rss_ratio:.2f}x the input bytes (target <= 2x)")
+    if not args.keep:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
