@@ -297,9 +297,12 @@ def test_normalize_quarantines_bad_file_whole_and_keeps_the_rest(
     assert items.filter(pl.col("playlist_id") == broken.playlist_id).height == 50
 
 
-def test_normalize_artists_include_album_artists_but_credits_do_not(cat: syn.Catalog) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_artists_include_album_artists_but_credits_do_not(
+    cat: syn.Catalog, shape: syn.Shape
+) -> None:
     # GIVEN a track whose album artist is not among its credited artists
-    t = b.track(cat, 0, "legacy")
+    t = b.track(cat, 0, shape)
     album_artist = {
         "id": "albumartist00000000000",
         "name": "Album Only",
@@ -307,7 +310,7 @@ def test_normalize_artists_include_album_artists_but_credits_do_not(cat: syn.Cat
         "uri": "spotify:artist:x",
     }
     t["album"]["artists"] = [album_artist]
-    out = run(b.playlist_files(PID, "legacy", [syn.entry(t, "legacy", None, b.ME)]))
+    out = run(b.playlist_files(PID, shape, [syn.entry(t, shape, None, b.ME)]))
     # THEN the album artist is in artists but not in track_artists
     assert "albumartist00000000000" in out.tables["artists"]["artist_id"].to_list()
     assert "albumartist00000000000" not in out.tables["track_artists"]["artist_id"].to_list()
@@ -316,23 +319,25 @@ def test_normalize_artists_include_album_artists_but_credits_do_not(cat: syn.Cat
     assert credits["artist_position"].to_list() == list(range(len(t["artists"])))
 
 
-def test_normalize_track_with_no_artists_has_no_credits(cat: syn.Catalog) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_track_with_no_artists_has_no_credits(cat: syn.Catalog, shape: syn.Shape) -> None:
     # GIVEN a track with an empty artists list
-    t = b.track(cat, 0, "2026")
+    t = b.track(cat, 0, shape)
     t["artists"] = []
-    out = run(b.playlist_files(PID, "2026", [syn.entry(t, "2026", None, b.ME)]))
+    out = run(b.playlist_files(PID, shape, [syn.entry(t, shape, None, b.ME)]))
     # THEN the track is kept and has no credits
     assert out.tables["tracks"]["track_id"].to_list() == [t["id"]]
     assert out.tables["track_artists"].height == 0
 
 
-def test_normalize_keeps_unicode_byte_exact(cat: syn.Catalog) -> None:
+@pytest.mark.parametrize("shape", SHAPES)
+def test_normalize_keeps_unicode_byte_exact(cat: syn.Catalog, shape: syn.Shape) -> None:
     # GIVEN names in Japanese, Arabic (RTL) and emoji
     names = ["夜明けのシティポップ", "قمر الليل", "🌙✨ café"]
-    items = b.entries(cat, "2026", [0, 1, 2])
+    items = b.entries(cat, shape, [0, 1, 2])
     for entry, name in zip(items, names, strict=True):
-        entry["item"]["name"] = name
-    out = run(b.playlist_files(PID, "2026", items, name="東京 🚗 حب"))
+        entry["item" if shape == "2026" else "track"]["name"] = name
+    out = run(b.playlist_files(PID, shape, items, name="東京 🚗 حب"))
     # THEN the strings come out unchanged
     assert sorted(out.tables["tracks"]["name"].to_list()) == sorted(names)
     assert out.tables["playlists"]["name"].to_list() == ["東京 🚗 حب"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 
 import polars as pl
@@ -197,3 +198,19 @@ def test_parse_event_rejects_bad_events(event: dict[str, object], message: str) 
     # WHEN a bad event is parsed THEN the error says what is wrong
     with pytest.raises(TransformError, match=message):
         parse_event(event)
+
+
+def test_unicode_names_survive_raw_to_parquet_byte_exact(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN the sample's Japanese, Arabic and emoji playlist names in the raw zone
+    partition = Path(raw_partition(raw_root, SAMPLE_DATE))
+    expected = sorted(
+        json.loads(p.read_bytes())["name"] for p in partition.glob("playlist_id=*/playlist.json")
+    )
+    # WHEN transformed to Parquet
+    run(store, TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path / "c")))
+    names = pl.read_parquet(curated_file(str(tmp_path / "c"), "playlists", SAMPLE_DATE))["name"]
+    # THEN the UTF-8 bytes are identical
+    assert sorted(n.encode() for n in names) == sorted(n.encode() for n in expected)
+    assert "日本のシティポップ" in expected and "أغاني عربية للمساء" in expected
