@@ -4,6 +4,7 @@
     spotify-pipeline extract --date D [--source sample|spotify] [--playlist ID ...] [--out RAW]
     spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
     spotify-pipeline query "SQL" | --file F.sql
+    spotify-pipeline auth [--no-browser]
 
 Only `run` imports Airflow; the other commands start fast. A user error prints one line
 (`error: …`) and exits 2; a failed run or step exits 1.
@@ -41,12 +42,17 @@ def _today() -> str:
 
 
 def _settings(args: argparse.Namespace) -> Any:
+    return _settings_with(args)
+
+
+def _settings_with(args: argparse.Namespace, **forced: str) -> Any:
     from spotify_etl import settings
 
     overrides: dict[str, str | None] = {
         "SPOTIFY_PIPELINE_SOURCE": getattr(args, "source", None),
         "SPOTIFY_PIPELINE_PLATFORM": getattr(args, "platform", None),
         "SPOTIFY_PLAYLISTS": ",".join(args.playlist) if getattr(args, "playlist", None) else None,
+        **forced,
     }
     return settings.load(overrides=overrides)
 
@@ -74,7 +80,11 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from spotify_etl import pipeline
 
     result = pipeline.run_extract(
-        _settings(args), args.date, progress=_progress, raw_root=args.out and str(args.out)
+        _settings(args),
+        args.date,
+        progress=_progress,
+        raw_root=args.out and str(args.out.resolve()),
+        force_current=args.force_current,
     )
     _print_json(result)
     return 0
@@ -121,6 +131,22 @@ def cmd_query(args: argparse.Namespace) -> int:
         more = result["row_count"] - len(result["rows"])
         print(f"({result['row_count']} rows{f', {more} not shown' if more > 0 else ''}; "
               f"full result: {result['output_location']})")  # fmt: skip
+    return 0
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from spotify_etl import auth
+
+    # The login is how a refresh token is obtained: do not require one to exist yet.
+    settings = _settings_with(args, SPOTIFY_PIPELINE_SOURCE="sample")
+    token = auth.login(
+        settings,
+        open_browser=not args.no_browser,
+        timeout=args.timeout,
+        say=lambda line: print(line, file=sys.stderr, flush=True),
+    )
+    print(f"Refresh token:\n{token}")
+    print(auth.INSTRUCTIONS.strip(), file=sys.stderr)
     return 0
 
 
@@ -184,6 +210,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="playlist ID/URI/URL (repeatable); default: SPOTIFY_PLAYLISTS or me",
     )
     ext.add_argument("--out", type=Path, help="raw zone root (default: the platform's)")
+    ext.add_argument(
+        "--force-current",
+        action="store_true",
+        help="for a past --date with the live source: write today's state there anyway",
+    )
     ext.set_defaults(func=cmd_extract)
 
     tr = sub.add_parser("transform", help="turn one raw date partition into curated Parquet")
@@ -202,6 +233,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--json", action="store_true", help="print the result as JSON")
     common(q)
     q.set_defaults(func=cmd_query)
+
+    au = sub.add_parser("auth", help="log in once in a browser and print a refresh token")
+    au.add_argument("--no-browser", action="store_true", help="print the address only")
+    au.add_argument(
+        "--timeout", type=float, default=300, help="seconds to wait for the redirect (300)"
+    )
+    au.set_defaults(func=cmd_auth)
     return parser
 
 
@@ -209,6 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
     from spotify_etl.platforms.base import PlatformError
     from spotify_etl.settings import SettingsError
+    from spotify_etl.sources import SourceError
     from spotify_etl.sql import SqlError
     from spotify_transform.storage import StorageError
     from spotify_transform.transform import TransformError
@@ -219,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UserError, SettingsError, SqlError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (PlatformError, TransformError, StorageError) as exc:
+    except (PlatformError, TransformError, StorageError, SourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

@@ -7,14 +7,18 @@ small JSON-able dict (URIs, counts) — never data. The DAG only wires these tog
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+
+import orjson
 
 from spotify_etl import extract as extract_mod
 from spotify_etl import sql
 from spotify_etl.platforms import get_platform
-from spotify_etl.settings import Settings, SettingsError
-from spotify_etl.sources import SampleSource, Source
+from spotify_etl.settings import Settings
+from spotify_etl.sources import SampleSource, Source, SourceError
+from spotify_transform.storage import join
+from spotify_transform.transform import raw_partition
 
 REPORT_QUERY = "reports/top_artists.sql"
 
@@ -27,10 +31,9 @@ def get_source(settings: Settings) -> Source:
     """The response source the settings select."""
     if settings.source == "sample":
         return SampleSource()
-    raise SettingsError(
-        "SPOTIFY_PIPELINE_SOURCE=spotify (live extraction) is not available in this release; "
-        "allowed: sample"
-    )
+    from spotify_etl.spotify_client import SpotifyApi
+
+    return SpotifyApi(settings)
 
 
 def transform_event(settings: Settings, snapshot_date: str, run_id: str) -> dict[str, Any]:
@@ -51,11 +54,34 @@ def run_extract(
     run_id: str = "manual",
     progress: Callable[[str], None] | None = None,
     raw_root: str | None = None,
+    *,
+    force_current: bool = False,
+    today: str | None = None,
 ) -> dict[str, Any]:
-    """Extract the date's playlists into the raw zone; return the manifest summary."""
+    """Extract the date's playlists into the raw zone; return the manifest summary.
+
+    Spotify serves only the current state, so a live run for a past date (a backfill or a
+    catch-up) never labels today's data with that date: an existing raw partition is reused
+    as it is (the transform replays it), a missing one fails, unless `force_current` says to
+    write today's state there anyway.
+
+    Raises:
+        SourceError: A past date without raw data (and no `force_current`).
+    """
     date.fromisoformat(snapshot_date)
     platform = get_platform(settings)
     root = raw_root or platform.raw_root
+    current = today or datetime.now(UTC).date().isoformat()
+    if settings.source == "spotify" and snapshot_date < current and not force_current:
+        manifest_uri = join(raw_partition(root, snapshot_date), extract_mod.MANIFEST)
+        if not platform.store.exists(manifest_uri):
+            raise SourceError(
+                f"no raw data for {snapshot_date}, and Spotify serves only today's state "
+                f"({current}): extracting now would label today's playlists with a past date. "
+                "Use --force-current to do so deliberately."
+            )
+        existing = orjson.loads(platform.store.read(manifest_uri))
+        return {**extract_mod.summary(existing, root), "reused": True}
     manifest = extract_mod.extract(
         platform.store,
         get_source(settings),

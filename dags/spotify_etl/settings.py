@@ -49,6 +49,7 @@ class Settings:
     source: Source = "sample"
     playlists: tuple[str, ...] = ("me",)
     max_quarantine_ratio: float = 0.05
+    max_retry_after: float = 60.0
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     redirect_uri: str | None = None
@@ -180,12 +181,23 @@ def load(
             f"SPOTIFY_MAX_QUARANTINE_RATIO={raw_ratio!r} is not allowed; use a number from 0 to 1"
         )
 
+    raw_wait = merged.get("SPOTIFY_MAX_RETRY_AFTER", "").strip() or "60"
+    try:
+        max_wait = float(raw_wait)
+    except ValueError:
+        max_wait = -1.0
+    if not 0 <= max_wait <= 3600:
+        raise SettingsError(
+            f"SPOTIFY_MAX_RETRY_AFTER={raw_wait!r} is not allowed; use seconds from 0 to 3600"
+        )
+
     return Settings(
         platform=platform,  # type: ignore[arg-type]
         home=Path(home),
         source=source,  # type: ignore[arg-type]
         playlists=parse_playlists(merged.get("SPOTIFY_PLAYLISTS", "") or "me"),
         max_quarantine_ratio=ratio,
+        max_retry_after=max_wait,
         api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
         accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
         aws=aws,

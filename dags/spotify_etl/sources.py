@@ -44,8 +44,16 @@ class Source(Protocol):
     """The requests the extractor makes."""
 
     name: str
-    api_calls: int
-    throttled: int
+
+    @property
+    def api_calls(self) -> int:
+        """Requests made so far."""
+        ...
+
+    @property
+    def throttled(self) -> int:
+        """429 answers seen so far."""
+        ...
 
     def my_playlists(self) -> list[Response]:
         """Every page of GET /me/playlists."""

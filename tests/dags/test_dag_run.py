@@ -100,3 +100,21 @@ def test_run_with_bad_setting_stops_before_airflow(tmp_path: Path) -> None:
         == "error: SPOTIFY_PIPELINE_PLATFORM='moon' is not allowed; use one of: local, aws"
     )
     assert not (tmp_path / ".airflow").exists()
+
+
+def test_run_with_live_source_extracts_through_the_dag(tmp_path: Path) -> None:
+    # GIVEN a stub Spotify on 127.0.0.1
+    from datetime import UTC, datetime
+
+    from tests.stub_spotify import StubSpotify
+
+    today = datetime.now(UTC).date().isoformat()
+    with StubSpotify() as stub:
+        # WHEN the whole DAG runs with the live source
+        result = _run(tmp_path, "run", "--date", today, "--source", "spotify", **stub.env())
+        requests = list(stub.state.requests)
+    # THEN it succeeds, having called the API as the extractor should
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "transform: 335 entries, 2 quarantined" in result.stdout
+    assert len(requests) == 14
+    assert "stub-secret" not in result.stdout + result.stderr

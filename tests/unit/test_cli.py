@@ -28,7 +28,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path / "lake"
 
 
-@pytest.mark.parametrize("command", ["run", "extract", "transform", "query"])
+@pytest.mark.parametrize("command", ["run", "extract", "transform", "query", "auth"])
 def test_help_documents_every_option(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     # WHEN --help is asked
     with pytest.raises(SystemExit) as info:

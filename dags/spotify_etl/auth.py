@@ -1,0 +1,76 @@
+"""`spotify-pipeline auth`: the one-time user login that yields a refresh token.
+
+Authorization code flow (PKCE when no client secret is set) with a loopback redirect
+(`http://127.0.0.1:PORT/callback`; Spotify refused `localhost` and plain-HTTP hosts from
+November 2025). The refresh token is printed once, for the user to store; it lasts 6 months from
+consent, after which this command must run again.
+"""
+
+from __future__ import annotations
+
+import secrets
+import webbrowser
+from collections.abc import Callable
+from urllib.parse import urlparse
+
+from spotipy.oauth2 import start_local_http_server
+
+from spotify_etl.settings import Settings, SettingsError
+from spotify_etl.sources import SourceError
+from spotify_etl.spotify_client import DEFAULT_REDIRECT_URI, SCOPES, make_auth_manager
+
+
+def login(
+    settings: Settings,
+    *,
+    open_browser: bool = True,
+    timeout: float = 300,
+    say: Callable[[str], None] = print,
+) -> str:
+    """Run the browser login once and return the refresh token.
+
+    Raises:
+        SettingsError: No client ID, or a redirect URI that is not a loopback http address.
+        SourceError: The login failed or timed out.
+    """
+    if not settings.client_id:
+        raise SettingsError("SPOTIPY_CLIENT_ID is not set: create an app at developer.spotify.com")
+    redirect = urlparse(settings.redirect_uri or DEFAULT_REDIRECT_URI)
+    if redirect.scheme != "http" or redirect.hostname != "127.0.0.1" or not redirect.port:
+        raise SettingsError(
+            f"SPOTIPY_REDIRECT_URI={redirect.geturl()!r} is not allowed here; use a loopback "
+            "address with a port, e.g. http://127.0.0.1:8888/callback, registered in the app"
+        )
+    manager = make_auth_manager(settings, interactive=True)
+    state = secrets.token_urlsafe(16)
+    manager.state = state
+    url = manager.get_authorize_url(state=state)
+    say(f"Open this address, log in and allow access ({SCOPES}):\n\n  {url}\n")
+    say(f"Waiting for Spotify to redirect to {redirect.geturl()} …")
+    server = start_local_http_server(redirect.port)
+    server.timeout = timeout
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        server.handle_request()
+    finally:
+        server.server_close()
+    if server.error is not None:
+        raise SourceError(f"login failed: {server.error}")
+    if server.auth_code is None:
+        raise SourceError(f"no redirect arrived within {timeout:.0f}s; run the command again")
+    if getattr(server, "state", None) != state:
+        raise SourceError("the redirect's state does not match this login; run the command again")
+    manager.get_access_token(code=server.auth_code, check_cache=False)
+    token = manager.cache_handler.get_cached_token() or {}
+    refresh = token.get("refresh_token")
+    if not refresh:
+        raise SourceError("Spotify returned no refresh token")
+    return str(refresh)
+
+
+INSTRUCTIONS = """
+Store it as SPOTIFY_REFRESH_TOKEN (in .env for docker compose, or as the password of the
+Airflow connection `spotify_default`, or in AWS Secrets Manager). Treat it like a password.
+It expires 6 months after this consent: run `spotify-pipeline auth` again then.
+"""

@@ -1,0 +1,226 @@
+"""A stub Spotify Web API + accounts service on 127.0.0.1 (real HTTP) for tests.
+
+It serves response bodies as fixed bytes (by default the bundled sample's, both API shapes),
+behaves like the 2026 API (403 on /items of playlists the app may not read, 404 for unknown
+playlists, 403 for endpoints removed in 2026), checks bearer tokens, and injects faults on
+request: 429 with Retry-After, QUOTA_EXCEEDED, 5xx bursts, expired tokens, invalid_grant.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from spotify_etl.sources import SampleSource
+
+REMOVED = re.compile(
+    r"^/v1/(playlists/[^/]+/tracks|tracks$|albums$|artists$|users/[^/]+/playlists|browse/|"
+    r"audio-features|recommendations|artists/[^/]+/top-tracks)"
+)
+
+
+@dataclass
+class Fault:
+    """Answer requests whose path+query matches `match` with `status` (`times` times)."""
+
+    match: str
+    status: int
+    body: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+    times: int = 1
+
+
+@dataclass
+class StubState:
+    """What the stub serves and what it saw."""
+
+    playlists: dict[str, bytes] = field(default_factory=dict)
+    pages: dict[tuple[str, int], bytes] = field(default_factory=dict)
+    me_pages: dict[int, bytes] = field(default_factory=dict)
+    recently_played: list[bytes] = field(default_factory=list)
+    faults: list[Fault] = field(default_factory=list)
+    refresh_token: str = "refresh-token-1"
+    rotate_refresh_token: bool = False
+    invalid_grant: bool = False
+    expire_token_after: int | None = None
+    requests: list[str] = field(default_factory=list)
+    token_requests: int = 0
+    token: str = ""
+    _counter: itertools.count = field(default_factory=itertools.count)  # type: ignore[type-arg]
+
+    @classmethod
+    def from_sample(cls) -> StubState:
+        """Serve the bundled sample source's recorded bodies."""
+        state = cls()
+        root = SampleSource().root
+        for folder in sorted((root / "playlists").iterdir()):
+            state.playlists[folder.name] = (folder / "playlist.json").read_bytes()
+            for page in folder.glob("items-*.json"):
+                state.pages[(folder.name, int(page.stem.split("-")[1]))] = page.read_bytes()
+        state.me_pages[0] = (root / "me" / "playlists.json").read_bytes()
+        return state
+
+    def api_requests(self, prefix: str = "") -> list[str]:
+        return [r for r in self.requests if r.startswith(prefix)]
+
+
+def _error(status: int, message: str, reason: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"status": status, "message": message}
+    if reason:
+        error["reason"] = reason
+    return {"error": error}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    state: StubState
+    lock: threading.Lock
+
+    def log_message(self, format: str, *args: Any) -> None:  # silence the default logging
+        return
+
+    def _send(
+        self, status: int, body: bytes | dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        form = parse_qs(self.rfile.read(length).decode())
+        with self.lock:
+            s = self.state
+            s.token_requests += 1
+            if urlparse(self.path).path != "/api/token":
+                return self._send(404, {"error": "not_found"})
+            if form.get("grant_type") == ["authorization_code"]:
+                if form.get("code") != ["good-code"]:
+                    return self._send(400, {"error": "invalid_grant"})
+                s.token = f"access-{next(s._counter)}"
+                return self._send(
+                    200,
+                    {"access_token": s.token, "token_type": "Bearer", "expires_in": 3600,
+                     "refresh_token": "fresh-refresh-token", "scope": "playlist-read-private"},
+                )  # fmt: skip
+            if form.get("grant_type") != ["refresh_token"]:
+                return self._send(400, {"error": "unsupported_grant_type"})
+            if s.invalid_grant or form.get("refresh_token") != [s.refresh_token]:
+                return self._send(
+                    400, {"error": "invalid_grant", "error_description": "Refresh token revoked"}
+                )
+            s.token = f"access-{next(s._counter)}"
+            body: dict[str, Any] = {
+                "access_token": s.token,
+                "token_type": "Bearer",
+                "expires_in": 3600,
+                "scope": "playlist-read-private",
+            }
+            if s.rotate_refresh_token:
+                s.refresh_token = f"{s.refresh_token}-r"
+                body["refresh_token"] = s.refresh_token
+            self._send(200, body)
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = parse_qs(url.query)
+        with self.lock:
+            s = self.state
+            s.requests.append(f"{url.path}?{url.query}" if url.query else url.path)
+            if self.headers.get("Authorization") != f"Bearer {s.token}" or not s.token:
+                return self._send(401, _error(401, "The access token expired"))
+            if s.expire_token_after is not None:
+                s.expire_token_after -= 1
+                if s.expire_token_after < 0:
+                    s.expire_token_after = None
+                    s.token = "expired"
+                    return self._send(401, _error(401, "The access token expired"))
+            for fault in s.faults:
+                if fault.times > 0 and re.search(fault.match, self.path):
+                    fault.times -= 1
+                    return self._send(
+                        fault.status, fault.body or _error(fault.status, "fault"), fault.headers
+                    )
+            if REMOVED.match(url.path):
+                return self._send(403, _error(403, "Forbidden: endpoint removed"))
+            offset = int(query.get("offset", ["0"])[0])
+            if url.path == "/v1/me/playlists":
+                return (
+                    self._send(200, s.me_pages[offset])
+                    if offset in s.me_pages
+                    else self._send(400, _error(400, "bad offset"))
+                )
+            if url.path == "/v1/me/player/recently-played":
+                body = (
+                    s.recently_played.pop(0)
+                    if s.recently_played
+                    else b'{"items": [], "next": null, "cursors": null, "limit": 50}'
+                )
+                return self._send(200, body)
+            m = re.fullmatch(r"/v1/playlists/([^/]+)(/items)?", url.path)
+            if not m or m.group(1) not in s.playlists:
+                return self._send(404, _error(404, "Resource not found"))
+            if m.group(2) is None:
+                return self._send(200, s.playlists[m.group(1)])
+            if query.get("limit") != ["50"]:
+                return self._send(400, _error(400, "Invalid limit"))
+            page = s.pages.get((m.group(1), offset))
+            if page is None:
+                return self._send(403, _error(403, "Forbidden"))
+            return self._send(200, page)
+
+
+class StubSpotify:
+    """Run the stub on a free port of 127.0.0.1 in a background thread."""
+
+    def __init__(self, state: StubState | None = None) -> None:
+        self.state = state or StubState.from_sample()
+        handler = type("Handler", (_Handler,), {"state": self.state, "lock": threading.Lock()})
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+
+    @property
+    def base(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def env(self) -> dict[str, str]:
+        """Settings that point spotify-pipeline at this stub."""
+        return {
+            "SPOTIFY_PIPELINE_SOURCE": "spotify",
+            "SPOTIFY_API_URL": f"{self.base}/v1/",
+            "SPOTIFY_ACCOUNTS_URL": f"{self.base}/",
+            "SPOTIPY_CLIENT_ID": "stub-client",
+            "SPOTIPY_CLIENT_SECRET": "stub-secret",
+            "SPOTIFY_REFRESH_TOKEN": self.state.refresh_token,
+        }
+
+    def __enter__(self) -> StubSpotify:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def bodies(root: Path) -> dict[str, bytes]:
+    """Every response file under a raw partition, by relative path (manifest excluded)."""
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*.json"))
+        if p.name != "_manifest.json"
+    }
