@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import random
 import shutil
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,31 @@ def main() -> None:
         }
         for pid, name, shape, count, snap in summaries
     ]  # fmt: skip
+    # GET /me/player/recently-played: 40 plays over two days around midnight (UTC).
+    plays: list[dict[str, Any]] = []
+    for n in range(40):
+        t = rng.choice(cat.tracks)
+        hour, minute = divmod(20 * 60 + n * 9, 60)  # 20:00 on day 1 to 02:00 on day 2
+        day = 23 + hour // 24
+        context = (
+            {"type": "playlist", "uri": f"spotify:playlist:{specs[n % 4][0]}",
+             "href": f"{syn.API}/playlists/{specs[n % 4][0]}",
+             "external_urls": {"spotify": f"{syn.OPEN}/playlist/{specs[n % 4][0]}"}}
+            if n % 3 else None
+        )  # fmt: skip
+        plays.append(
+            {"track": syn.track_body(t, "2026", rng),
+             "played_at": f"2026-11-{day:02d}T{hour % 24:02d}:{minute:02d}:{n:02d}.{n * 7:03d}Z",
+             "context": context}
+        )  # fmt: skip
+    plays.reverse()  # newest first, as Spotify answers
+    newest = datetime.fromisoformat(str(plays[0]["played_at"]).replace("Z", "+00:00"))
+    newest_ms = int(newest.timestamp() * 1000)
+    dump(
+        OUT / "me" / "recently-played.json",
+        {"items": plays, "next": None, "cursors": {"after": str(newest_ms), "before": "0"},
+         "limit": 50, "href": f"{syn.API}/me/player/recently-played?limit=50"},
+    )  # fmt: skip
     dump(
         OUT / "me" / "playlists.json",
         {"href": f"{syn.API}/me/playlists?offset=0&limit=50", "items": me_items, "limit": 50,

@@ -252,3 +252,102 @@ def summary(manifest: dict[str, Any], raw_root: str) -> dict[str, Any]:
         "api_calls": manifest["run"]["api_calls"],
         "http_429": manifest["run"]["http_429"],
     }
+
+
+PLAYS_PAGE_LIMIT = 50
+MAX_PLAYS_PAGES = 20
+
+
+def plays_root(raw_root: str) -> str:
+    """The raw zone folder of the listening history."""
+    return join(raw_root, "spotify", "recently_played")
+
+
+def _played_ms(items: list[dict[str, Any]]) -> list[int]:
+    out = []
+    for item in items:
+        try:
+            stamp = str(item["played_at"]).replace("Z", "+00:00")
+            out.append(int(datetime.fromisoformat(stamp).timestamp() * 1000))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def extract_recently_played(
+    store: ByteStore, source: Source, raw_root: str, extracted_date: str, run_id: str = "manual"
+) -> dict[str, Any]:
+    """Fetch plays newer than the stored cursor into `recently_played/extracted_date=D/`.
+
+    Spotify keeps only the last 50 plays, so the hourly run pages forward from the `after`
+    cursor of the last successful run. The cursor lives in the raw zone (`_cursor.json`) and is
+    moved only after the fetched bodies are stored, so a failed run starts again from the same
+    point. Each body is stored as `<cursor>.json` (the cursor it was fetched with), exactly as
+    received. A full page whose oldest play is newer than the cursor means plays may have been
+    missed in between: the run's manifest entry records a gap warning.
+    """
+    root = plays_root(raw_root)
+    cursor_uri = join(root, "_cursor.json")
+    cursor: int | None = None
+    if store.exists(cursor_uri):
+        cursor = int(orjson.loads(store.read(cursor_uri))["after"])
+    start = cursor
+    folder = join(root, f"extracted_date={extracted_date}")
+    fetches: list[dict[str, Any]] = []
+    for _ in range(MAX_PLAYS_PAGES):
+        response = source.recently_played(cursor)
+        name = f"{cursor or 0:013d}.json"
+        store.write(join(folder, name), response.body, "application/json")
+        items = list(response.data.get("items") or [])
+        played = _played_ms(items)
+        gap = bool(cursor is not None and len(items) >= PLAYS_PAGE_LIMIT and min(played) > cursor)
+        fetches.append(
+            {
+                "file": name,
+                "after": cursor,
+                "plays": len(items),
+                "bytes": len(response.body),
+                "sha256": hashlib.sha256(response.body).hexdigest(),
+                "gap_warning": gap,
+            }
+        )
+        if gap:
+            log.warning(
+                "recently played: plays between %s and %s may be missing", cursor, min(played)
+            )
+        newest = max(played, default=None)
+        if newest is None or (cursor is not None and newest <= cursor):
+            break
+        cursor = newest
+        if len(items) < PLAYS_PAGE_LIMIT:
+            break
+    manifest_uri = join(folder, MANIFEST)
+    manifest: dict[str, Any] = (
+        orjson.loads(store.read(manifest_uri))
+        if store.exists(manifest_uri)
+        else {"extracted_date": extracted_date, "source": source.name, "runs": []}
+    )
+    run_entry = {
+        "run_id": run_id,
+        "at": _now(),
+        "cursor_before": start,
+        "cursor_after": cursor,
+        "fetches": fetches,
+        "gap_warning": any(f["gap_warning"] for f in fetches),
+        "api_calls": source.api_calls,
+        "http_429": source.throttled,
+    }
+    manifest["runs"].append(run_entry)
+    store.write(
+        manifest_uri, orjson.dumps(manifest, option=orjson.OPT_INDENT_2), "application/json"
+    )
+    if cursor is not None and cursor != start:
+        store.write(cursor_uri, orjson.dumps({"after": cursor, "updated_at": _now()}))
+    return {
+        "extracted_date": extracted_date,
+        "raw_uri": folder,
+        "plays": sum(f["plays"] for f in fetches),
+        "cursor": cursor,
+        "gap_warning": run_entry["gap_warning"],
+        "api_calls": source.api_calls,
+    }

@@ -7,7 +7,7 @@ small JSON-able dict (URIs, counts) — never data. The DAG only wires these tog
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -131,3 +131,38 @@ def partition_date(logical_date: Any, run_after: Any) -> str:
     if moment is None:
         raise ValueError("the run has neither a logical date nor a run_after time")
     return str(moment.date().isoformat())
+
+
+def run_extract_plays(
+    settings: Settings, extracted_date: str, run_id: str = "manual"
+) -> dict[str, Any]:
+    """Fetch new plays since the stored cursor into the raw zone of `extracted_date`."""
+    date.fromisoformat(extracted_date)
+    platform = get_platform(settings)
+    return extract_mod.extract_recently_played(
+        platform.store, get_source(settings), platform.raw_root, extracted_date, run_id
+    )
+
+
+def plays_event(settings: Settings, extracted_date: str, run_id: str) -> dict[str, Any]:
+    """The transform event for the listening history: the run's day and the day before.
+
+    The day before is rebuilt too: plays from just before midnight arrive with the first
+    fetches after it.
+    """
+    platform = get_platform(settings)
+    day = date.fromisoformat(extracted_date)
+    return {
+        "dataset": "plays",
+        "played_dates": [(day - timedelta(days=1)).isoformat(), day.isoformat()],
+        "raw_root": platform.raw_root,
+        "curated_root": platform.curated_root,
+        "idempotency_key": f"spotify_listening_history/{run_id}/{extracted_date}",
+    }
+
+
+def run_transform_plays(
+    settings: Settings, extracted_date: str, run_id: str = "manual"
+) -> dict[str, Any]:
+    """Rebuild the `plays` partitions the run's fetches can touch."""
+    return get_platform(settings).invoke_transform(plays_event(settings, extracted_date, run_id))

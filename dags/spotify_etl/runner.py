@@ -17,7 +17,7 @@ from typing import Any
 import spotify_etl
 
 DAG_ID = "spotify_pipeline"
-TASKS = ("extract", "transform", "crawl", "check", "query")
+DAG_IDS = ("spotify_pipeline", "spotify_listening_history")
 
 
 @dataclass
@@ -28,6 +28,8 @@ class RunOutcome:
     state: str
     task_states: dict[str, str]
     xcoms: dict[str, Any] = field(default_factory=dict)
+    dag_id: str = DAG_ID
+    tasks: tuple[str, ...] = ()
 
     @property
     def succeeded(self) -> bool:
@@ -37,12 +39,12 @@ class RunOutcome:
     @property
     def failed_tasks(self) -> list[str]:
         """Tasks that failed, in DAG order."""
-        return [t for t in TASKS if self.task_states.get(t) == "failed"]
+        return [t for t in self.tasks if self.task_states.get(t) == "failed"]
 
     @property
     def not_run(self) -> list[str]:
         """Tasks that did not run because an upstream task failed."""
-        return [t for t in TASKS if self.task_states.get(t) not in ("success", "failed")]
+        return [t for t in self.tasks if self.task_states.get(t) not in ("success", "failed")]
 
 
 def dags_folder() -> Path:
@@ -149,17 +151,30 @@ def run_dag(
         state=str(getattr(dag_run.state, "value", dag_run.state)),
         task_states=states,
         xcoms=xcoms,
+        dag_id=dag_id,
+        tasks=tuple(t.task_id for t in dag.topological_sort()),
     )
 
 
 def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
     """Human summary of a run: tables, rows, quarantine, lake location and the report query."""
-    lines = [f"spotify_pipeline {outcome.snapshot_date}: {outcome.state} in {elapsed:.1f}s"]
+    lines = [f"{outcome.dag_id} {outcome.snapshot_date}: {outcome.state} in {elapsed:.1f}s"]
     if not outcome.succeeded:
         lines.append(f"failed task(s): {', '.join(outcome.failed_tasks) or 'none'}")
         if outcome.not_run:
             lines.append(f"not run: {', '.join(outcome.not_run)}")
         lines.append("the error is logged above; rerun with --verbose for every task log")
+        return "\n".join(lines)
+    if outcome.dag_id == "spotify_listening_history":
+        ext = outcome.xcoms.get("extract", {})
+        tr = outcome.xcoms.get("transform", {})
+        gap = " (gap warning: plays may be missing)" if ext.get("gap_warning") else ""
+        lines.append(f"extract: {ext.get('plays')} plays fetched, cursor {ext.get('cursor')}{gap}")
+        for day, info in sorted(tr.get("partitions", {}).items()):
+            lines.append(f"  plays played_date={day} {info['rows']:>7} rows")
+        if tr.get("skipped"):
+            lines.append(f"  skipped: {tr['skipped']}")
+        lines.append(f"lake: {settings.home.resolve()}")
         return "\n".join(lines)
     ext = outcome.xcoms.get("extract", {})
     tr = outcome.xcoms.get("transform", {})

@@ -67,6 +67,10 @@ class Source(Protocol):
         """GET /playlists/{id}/items?offset=&limit=."""
         ...
 
+    def recently_played(self, after_ms: int | None) -> Response:
+        """GET /me/player/recently-played?limit=50[&after=ms]."""
+        ...
+
 
 def next_offset(page: dict[str, Any]) -> int | None:
     """The offset of a paging object's `next` URL, or None on the last page."""
@@ -77,6 +81,9 @@ def next_offset(page: dict[str, Any]) -> int | None:
     if values:
         return int(values[0])
     return int(page.get("offset") or 0) + int(page.get("limit") or len(page.get("items") or []))
+
+
+EMPTY_PLAYS = b'{"items":[],"next":null,"cursors":null,"limit":50}'
 
 
 class SampleSource:
@@ -115,6 +122,14 @@ class SampleSource:
             self.api_calls += 1
             raise PlaylistNotVisible(f"playlist {playlist_id}: 403 Forbidden on /items")
         return self._get("playlists", playlist_id, path.name)
+
+    def recently_played(self, after_ms: int | None) -> Response:
+        """The recorded page while it holds plays newer than `after_ms`, then an empty page."""
+        page = self._get("me", "recently-played.json")
+        newest = (page.data.get("cursors") or {}).get("after")
+        if after_ms is not None and newest is not None and int(newest) <= after_ms:
+            return Response.of(EMPTY_PLAYS)
+        return page
 
 
 def me_playlist_ids(source: Source) -> list[str]:

@@ -114,3 +114,18 @@ PLAYLIST_META_SCHEMA = pl.Schema(
         "tracks": PAGE_HEAD,
     }
 )
+
+# GET /me/player/recently-played: plays keep the `track` key in every mode.
+RECENTLY_PLAYED_SCHEMA = pl.Schema(
+    {
+        "items": pl.List(
+            pl.Struct(
+                {
+                    "played_at": S,
+                    "track": pl.Struct({"id": S, "type": S, "is_local": B}),
+                    "context": pl.Struct({"type": S, "uri": S}),
+                }
+            )
+        )
+    }
+)

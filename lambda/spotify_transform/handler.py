@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from spotify_transform.storage import ByteStore, is_s3
-from spotify_transform.transform import TransformError, TransformRequest, run
+from spotify_transform.transform import TransformError, TransformRequest, run, run_plays
 
 logger = logging.getLogger("spotify_transform")
 
@@ -35,15 +35,37 @@ def parse_event(event: dict[str, Any]) -> TransformRequest:
     )
 
 
-def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """Transform the event's snapshot date and return rows/URIs per table."""
-    request = parse_event(event)
-    s3 = None
-    if is_s3(request.raw_root) or is_s3(request.curated_root):
-        import boto3
+def _store(*uris: str) -> ByteStore:
+    if any(is_s3(u) for u in uris):
+        import boto3  # only the AWS side needs it
 
-        s3 = boto3.client("s3")
-    result = run(ByteStore(s3), request)
+        return ByteStore(boto3.client("s3"))
+    return ByteStore()
+
+
+def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Transform what the event names and return rows/URIs per table.
+
+    `dataset` selects the work: "playlists" (default; one snapshot date) or "plays" (the
+    `played_dates` partitions of the listening history).
+    """
+    dataset = event.get("dataset", "playlists")
+    if dataset == "plays":
+        dates = event.get("played_dates")
+        raw, curated = str(event.get("raw_root") or ""), str(event.get("curated_root") or "")
+        if not isinstance(dates, list) or not dates or not raw or not curated:
+            raise TransformError("a plays event needs raw_root, curated_root and played_dates")
+        try:
+            plays = run_plays(_store(raw, curated), raw, curated, [str(d) for d in dates])
+        except ValueError:
+            raise TransformError(f"played_dates must be YYYY-MM-DD dates, got {dates}") from None
+        plays["idempotency_key"] = event.get("idempotency_key")
+        logger.info(json.dumps({"event": "transform_done", **plays}, default=str))
+        return plays
+    if dataset != "playlists":
+        raise TransformError(f"unknown dataset {dataset!r}; use playlists or plays")
+    request = parse_event(event)
+    result = run(_store(request.raw_root, request.curated_root), request)
     result["idempotency_key"] = event.get("idempotency_key")
     logger.info(json.dumps({"event": "transform_done", **result}, default=str))
     return result

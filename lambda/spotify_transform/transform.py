@@ -13,7 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import TypeVar
 
 import polars as pl
@@ -233,3 +233,50 @@ def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
             f"top reasons: {reasons}); rows kept in {written['quarantine']['uri']}"
         )
     return summary
+
+
+def plays_partition(raw_root: str, extracted_date: str) -> str:
+    """The raw zone folder of one day's recently-played fetches."""
+    return join(raw_root, "spotify", "recently_played", f"extracted_date={extracted_date}")
+
+
+def run_plays(
+    store: ByteStore, raw_root: str, curated_root: str, played_dates: list[str]
+) -> dict[str, object]:
+    """Rebuild the `plays` partitions of `played_dates` from the recently-played fetches.
+
+    A play of day D can be fetched on D or just after midnight, on D+1, so partition D is
+    rebuilt from the fetches of both days, whole, and plays repeated by overlapping fetches
+    collapse: re-running gives the same file.
+    """
+    from spotify_transform.normalize import normalize_plays
+
+    root = raw_root.rstrip("/") + "/"
+    written: dict[str, dict[str, object]] = {}
+    skipped: Counter[str] = Counter()
+    bad_files: list[tuple[str, str]] = []
+    for day in sorted(set(played_dates)):
+        date.fromisoformat(day)
+        following = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
+        paths = [
+            p
+            for d in (day, following)
+            for p in store.list_files(plays_partition(raw_root, d))
+            if p.endswith(".json") and not p.rsplit("/", 1)[-1].startswith("_")
+        ]
+        if not paths:
+            continue
+        result = normalize_plays([RawFile(p.removeprefix(root), store.read(p)) for p in paths])
+        for _, reason, n in result.skipped.filter(pl.col("played_date") == day).iter_rows():
+            skipped[reason] += n
+        bad_files += result.bad_files
+        plays = result.plays.filter(pl.col("played_date") == day).drop("played_date")
+        uri = curated_file(curated_root, "plays", day)
+        store.write(uri, parquet_bytes(plays))
+        written[day] = {"rows": plays.height, "uri": uri}
+    return {
+        "dataset": "plays",
+        "partitions": written,
+        "skipped": dict(skipped),
+        "bad_files": bad_files,
+    }

@@ -21,19 +21,26 @@ def dagbag() -> Any:
 
 def test_dag_files_import_without_errors(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
-    assert "spotify_pipeline" in dagbag.dags
+    assert set(dagbag.dags) == {"spotify_pipeline", "spotify_listening_history"}
 
 
-def test_dag_is_configured_explicitly(dagbag: Any) -> None:
-    # GIVEN the pipeline DAG
-    dag = dagbag.dags["spotify_pipeline"]
+@pytest.mark.parametrize(
+    ("dag_id", "schedule"),
+    [("spotify_pipeline", "@daily"), ("spotify_listening_history", "@hourly")],
+)
+def test_dag_is_configured_explicitly(dagbag: Any, dag_id: str, schedule: str) -> None:
+    # GIVEN a DAG of the project
+    dag = dagbag.dags[dag_id]
     # THEN schedule, catch-up, tags, retries and docs are set
-    assert dag.schedule == "@daily" or str(dag.timetable.summary) == "@daily"
+    assert dag.schedule == schedule
     assert dag.catchup is False
     assert {"spotify", "etl"} <= set(dag.tags)
     assert dag.default_args["retries"] >= 2
     assert dag.doc_md and "extract" in dag.doc_md
     assert dag.max_active_runs == 1
+    for task in dag.tasks:
+        assert task.retries >= 2, task.task_id
+        assert task.doc_md, f"{task.task_id} has no Markdown docs"
 
 
 def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
@@ -52,7 +59,14 @@ def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
 
 
-def test_dag_parse_does_not_import_heavy_libraries() -> None:
+def test_listening_dag_wires_extract_transform_crawl(dagbag: Any) -> None:
+    dag = dagbag.dags["spotify_listening_history"]
+    downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
+    assert downstream == {"extract": ["transform"], "transform": ["crawl"], "crawl": []}
+
+
+@pytest.mark.parametrize("dag_file", ["spotify_pipeline.py", "spotify_listening_history.py"])
+def test_dag_parse_does_not_import_heavy_libraries(dag_file: str) -> None:
     # WHEN the DAG file is imported in a fresh interpreter
     code = (
         "import runpy, sys; runpy.run_path(sys.argv[1]); "
@@ -60,7 +74,7 @@ def test_dag_parse_does_not_import_heavy_libraries() -> None:
         "print(sorted(m for m in heavy if m in sys.modules))"
     )
     out = subprocess.run(
-        [sys.executable, "-c", code, str(DAGS / "spotify_pipeline.py")],
+        [sys.executable, "-c", code, str(DAGS / dag_file)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     # THEN none of the heavy libraries was loaded at parse time

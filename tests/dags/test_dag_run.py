@@ -118,3 +118,18 @@ def test_run_with_live_source_extracts_through_the_dag(tmp_path: Path) -> None:
     assert "transform: 335 entries, 2 quarantined" in result.stdout
     assert len(requests) == 14
     assert "stub-secret" not in result.stdout + result.stderr
+
+
+def test_listening_history_dag_runs_and_reruns_without_duplicates(tmp_path: Path) -> None:
+    # GIVEN the sample's 40 plays around midnight
+    # WHEN the hourly DAG runs twice for the same day
+    first = _run(tmp_path, "run", "--dag", "spotify_listening_history", "--date", "2026-11-24")
+    before = _curated_digests(tmp_path)
+    second = _run(tmp_path, "run", "--dag", "spotify_listening_history", "--date", "2026-11-24")
+    # THEN the plays land in their played_date partitions once, and the re-run changes nothing
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "extract: 40 plays fetched" in first.stdout
+    assert "plays played_date=2026-11-23      27 rows" in first.stdout
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert "extract: 0 plays fetched" in second.stdout
+    assert _curated_digests(tmp_path) == before

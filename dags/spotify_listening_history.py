@@ -1,0 +1,88 @@
+"""
+### Spotify listening history
+
+Hourly pull of `GET /me/player/recently-played`. Spotify keeps only a user's last 50 plays, so
+a daily pull loses history: this DAG pages forward from the `after` cursor of the last
+successful run (kept in the raw zone) and lands each response untouched under
+`recently_played/extracted_date=YYYY-MM-DD/<cursor>.json`. A full page whose oldest play is
+newer than the cursor is recorded as a gap warning in that day's `_manifest.json`.
+
+`extract` → `transform` → `crawl`
+
+The transform rebuilds the `plays` partitions (`played_date`) of the run's day and the day
+before from every fetch of those days; overlapping fetches collapse on `played_at`, so plays are
+never duplicated. Same platform, settings and transform function as `spotify_pipeline`.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+DAG_ID = "spotify_listening_history"
+
+
+def _run_context() -> tuple[str, str]:
+    """(partition date, run id) of the running task's DAG run."""
+    from spotify_etl.pipeline import partition_date
+
+    ctx = get_current_context()
+    dag_run = ctx["dag_run"]
+    return partition_date(ctx.get("logical_date"), dag_run.run_after), str(dag_run.run_id)
+
+
+@dag(
+    dag_id=DAG_ID,
+    schedule="@hourly",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,
+    tags=["spotify", "etl", "listening"],
+    default_args={
+        "owner": "data-eng",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=5),
+        "retry_exponential_backoff": True,
+    },
+    doc_md=__doc__,
+)
+def spotify_listening_history() -> None:
+    """The hourly listening-history pull."""
+
+    @task
+    def extract() -> dict[str, Any]:
+        """#### Extract
+        Plays newer than the stored cursor, into the raw zone of the run's day.
+        """
+        from spotify_etl import pipeline, settings
+
+        day, run_id = _run_context()
+        return pipeline.run_extract_plays(settings.load(), day, run_id)
+
+    @task
+    def transform(extracted: dict[str, Any]) -> dict[str, Any]:
+        """#### Transform
+        Rebuilds the `plays` partitions of the run's day and the day before.
+        """
+        from spotify_etl import pipeline, settings
+
+        _, run_id = _run_context()
+        return pipeline.run_transform_plays(settings.load(), extracted["extracted_date"], run_id)
+
+    @task
+    def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
+        """#### Crawl
+        Registers the tables (with `plays`) in the catalog.
+        """
+        from spotify_etl import pipeline, settings
+
+        return pipeline.run_crawl(settings.load())
+
+    # TaskFlow passes XComArgs where the functions declare their resolved values.
+    crawl(transform(extract()))  # type: ignore[arg-type]
+
+
+spotify_listening_history()

@@ -1,0 +1,182 @@
+"""Listening history: cursor-driven hourly fetches, raw per contract, plays without duplicates."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import orjson
+import polars as pl
+import pytest
+
+from spotify_etl.extract import extract_recently_played
+from spotify_etl.settings import load
+from spotify_etl.sources import SampleSource, SourceError
+from spotify_etl.spotify_client import SpotifyApi
+from spotify_transform.handler import lambda_handler
+from spotify_transform.storage import ByteStore
+from spotify_transform.transform import TransformError, curated_file, run_plays
+from tests.stub_spotify import Fault, StubSpotify, StubState
+
+TRACK = {"id": "t" * 22, "type": "track", "is_local": False, "name": "x"}
+
+
+def play(stamp: str, track: dict[str, Any] | None = TRACK) -> dict[str, Any]:
+    return {
+        "track": track,
+        "played_at": stamp,
+        "context": {"type": "playlist", "uri": "spotify:playlist:p"},
+    }
+
+
+def page(plays: list[dict[str, Any]], after: int | None = None) -> bytes:
+    return json.dumps(
+        {
+            "items": plays,
+            "next": None,
+            "cursors": {"after": str(after)} if after else None,
+            "limit": 50,
+        }
+    ).encode()
+
+
+def ms(stamp: str) -> int:
+    from datetime import datetime
+
+    return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+@pytest.fixture
+def stub() -> Iterator[StubSpotify]:
+    with StubSpotify(StubState.from_sample()) as server:
+        yield server
+
+
+def api(stub: StubSpotify) -> SpotifyApi:
+    return SpotifyApi(load(stub.env()), sleep=lambda s: None, jitter=lambda: 0.0)
+
+
+def test_hourly_fetches_follow_the_cursor_and_store_bodies(
+    stub: StubSpotify, tmp_path: Path
+) -> None:
+    # GIVEN two hours of plays
+    first = page([play("2026-11-24T10:00:00.000Z"), play("2026-11-24T09:00:00.000Z")])
+    second = page([play("2026-11-24T11:00:00.000Z")])
+    stub.state.recently_played = [first, second, page([])]
+    store, root = ByteStore(), str(tmp_path)
+    # WHEN the hourly extract runs twice
+    one = extract_recently_played(store, api(stub), root, "2026-11-24", "h1")
+    two = extract_recently_played(store, api(stub), root, "2026-11-24", "h2")
+    # THEN the first had no cursor, the second asked for plays after the newest one seen
+    requests = stub.state.api_requests("/v1/me/player/recently-played")
+    assert "after=" not in requests[0]
+    assert f"after={ms('2026-11-24T10:00:00.000Z')}" in requests[1]
+    assert (one["plays"], two["plays"]) == (2, 1)
+    folder = tmp_path / "spotify" / "recently_played" / "extracted_date=2026-11-24"
+    assert (folder / "0000000000000.json").read_bytes() == first
+    assert (folder / f"{ms('2026-11-24T10:00:00.000Z'):013d}.json").read_bytes() == second
+    manifest = orjson.loads((folder / "_manifest.json").read_bytes())
+    assert [r["run_id"] for r in manifest["runs"]] == ["h1", "h2"]
+    assert manifest["runs"][1]["fetches"][0]["sha256"] == hashlib.sha256(second).hexdigest()
+
+
+def test_full_page_newer_than_cursor_records_a_gap(stub: StubSpotify, tmp_path: Path) -> None:
+    # GIVEN a stored cursor and then 50 plays all newer than it (more may have happened)
+    cursor_file = tmp_path / "spotify" / "recently_played" / "_cursor.json"
+    cursor_file.parent.mkdir(parents=True)
+    cursor_file.write_bytes(orjson.dumps({"after": ms("2026-11-24T00:00:00.000Z")}))
+    plays = [play(f"2026-11-24T05:{m:02d}:00.000Z") for m in range(50)]
+    stub.state.recently_played = [page(plays), page([])]
+    # WHEN fetched
+    result = extract_recently_played(ByteStore(), api(stub), str(tmp_path), "2026-11-24")
+    # THEN the run records a gap warning
+    assert result["gap_warning"] is True
+
+
+def test_failed_fetch_keeps_the_cursor(stub: StubSpotify, tmp_path: Path) -> None:
+    # GIVEN a first successful hour
+    stub.state.recently_played = [page([play("2026-11-24T10:00:00.000Z")])]
+    extract_recently_played(ByteStore(), api(stub), str(tmp_path), "2026-11-24")
+    cursor = (tmp_path / "spotify" / "recently_played" / "_cursor.json").read_bytes()
+    # WHEN the next hour fails (Spotify keeps answering 500)
+    stub.state.faults = [Fault("recently-played", 500, times=99)]
+    with pytest.raises(SourceError):
+        extract_recently_played(ByteStore(), api(stub), str(tmp_path), "2026-11-24")
+    # THEN the cursor did not move: the retry starts from the same point
+    assert (tmp_path / "spotify" / "recently_played" / "_cursor.json").read_bytes() == cursor
+
+
+def _write(root: Path, day: str, name: str, body: bytes) -> None:
+    folder = root / "spotify" / "recently_played" / f"extracted_date={day}"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_bytes(body)
+
+
+def test_plays_partition_collects_both_days_without_duplicates(tmp_path: Path) -> None:
+    # GIVEN overlapping fetches: late plays of the 23rd fetched on the 23rd and again on the 24th
+    raw, curated = tmp_path / "raw", tmp_path / "curated"
+    _write(
+        raw,
+        "2026-11-23",
+        "0000000000000.json",
+        page([play("2026-11-23T23:50:00.000Z"), play("2026-11-23T22:00:00.000Z")]),
+    )
+    _write(
+        raw,
+        "2026-11-24",
+        "0000000000001.json",
+        page([play("2026-11-24T00:10:00.000Z"), play("2026-11-23T23:50:00.000Z")]),
+    )
+    _write(raw, "2026-11-24", "0000000000002.json", page([play("2026-11-24T01:00:00.000Z", None)]))
+    # WHEN both days are rebuilt
+    result = run_plays(ByteStore(), str(raw), str(curated), ["2026-11-23", "2026-11-24"])
+    # THEN each play is in its played_date partition exactly once; the null track is counted
+    day23 = pl.read_parquet(curated_file(str(curated), "plays", "2026-11-23"))
+    day24 = pl.read_parquet(curated_file(str(curated), "plays", "2026-11-24"))
+    assert [str(t) for t in day23["played_at"]] == [
+        "2026-11-23 22:00:00+00:00",
+        "2026-11-23 23:50:00+00:00",
+    ]
+    assert day24.height == 1
+    assert result["skipped"] == {"null_item": 1}
+    # AND a re-run writes identical bytes
+    before = hashlib.sha256(
+        Path(curated_file(str(curated), "plays", "2026-11-23")).read_bytes()
+    ).hexdigest()
+    run_plays(ByteStore(), str(raw), str(curated), ["2026-11-23"])
+    after = hashlib.sha256(
+        Path(curated_file(str(curated), "plays", "2026-11-23")).read_bytes()
+    ).hexdigest()
+    assert before == after
+
+
+def test_plays_event_through_the_handler_and_bad_events(tmp_path: Path) -> None:
+    _write(
+        tmp_path / "raw",
+        "2026-11-24",
+        "0000000000000.json",
+        page([play("2026-11-24T08:00:00.000Z")]),
+    )
+    event = {
+        "dataset": "plays",
+        "played_dates": ["2026-11-24"],
+        "raw_root": str(tmp_path / "raw"),
+        "curated_root": str(tmp_path / "c"),
+    }
+    assert lambda_handler(event)["partitions"]["2026-11-24"]["rows"] == 1
+    with pytest.raises(TransformError, match="played_dates"):
+        lambda_handler({**event, "played_dates": []})
+    with pytest.raises(TransformError, match="YYYY-MM-DD"):
+        lambda_handler({**event, "played_dates": ["yesterday"]})
+    with pytest.raises(TransformError, match="unknown dataset"):
+        lambda_handler({**event, "dataset": "podcasts"})
+
+
+def test_sample_source_serves_plays_once_then_nothing(tmp_path: Path) -> None:
+    source = SampleSource()
+    first = extract_recently_played(ByteStore(), source, str(tmp_path), "2026-11-24")
+    again = extract_recently_played(ByteStore(), source, str(tmp_path), "2026-11-24")
+    assert (first["plays"], again["plays"]) == (40, 0)
