@@ -92,6 +92,48 @@ def _shape(data: dict[str, Any]) -> str | None:
     return None
 
 
+OPTIONAL_FIELDS = {
+    "track.popularity": ("popularity",),
+    "track.available_markets": ("available_markets",),
+    "track.external_ids": ("external_ids",),
+    "track.linked_from": ("linked_from",),
+    "track.is_playable": ("is_playable",),
+    "album.label": ("album", "label"),
+    "album.popularity": ("album", "popularity"),
+    "album.available_markets": ("album", "available_markets"),
+}
+
+
+def probe(meta: dict[str, Any], page: dict[str, Any] | None) -> dict[str, Any]:
+    """What this app sees: the API shape and which optional (2026-removable) fields come back.
+
+    Pure: looks at one playlist response and one of its /items pages (the first track).
+    """
+    shape = _shape(meta)
+    fields: dict[str, bool] = {"playlist.followers": "followers" in meta}
+    entries = (page or {}).get("items") or []
+    track = next(
+        (
+            obj
+            for e in entries
+            if isinstance(e, dict)
+            and isinstance(obj := e.get("item") or e.get("track"), dict)
+            and obj.get("type") == "track"
+            and not obj.get("is_local")
+        ),
+        None,
+    )
+    if track is not None:
+        for name, path in OPTIONAL_FIELDS.items():
+            node: Any = track
+            for key in path[:-1]:
+                node = node.get(key) if isinstance(node, dict) else None
+            fields[name] = isinstance(node, dict) and path[-1] in node
+        fields["entry.item"] = any(isinstance(e, dict) and "item" in e for e in entries)
+        fields["entry.track"] = any(isinstance(e, dict) and "track" in e for e in entries)
+    return {"shape": shape, "fields": fields}
+
+
 class _Writer:
     """Writes response bodies into the staging folder and records them for the manifest."""
 
@@ -151,6 +193,8 @@ def _extract_playlist(
     try:
         while offset is not None:
             page = source.items_page(playlist_id, offset, PAGE_LIMIT)
+            if offset == 0:
+                entry["probe"] = probe(meta.data, page.data)
             entry["files"].append(writer.put(playlist_id, f"items-{offset:06d}.json", page.body))
             log.info("playlist %s: page at offset %d", playlist_id, offset)
             following = next_offset(page.data)
@@ -204,6 +248,17 @@ def extract(
         for n, playlist_id in enumerate(ids, 1):
             result = _extract_playlist(source, writer, playlist_id, prev_by_id, prev_root)
             entries.append(result)
+            log.info(
+                orjson.dumps(
+                    {
+                        "event": "playlist_extracted",
+                        "playlist_id": playlist_id,
+                        "status": result["status"],
+                        "files": len(result["files"]),
+                        "api_calls": source.api_calls,
+                    }
+                ).decode()
+            )
             if progress:
                 progress(
                     f"[{n}/{len(ids)}] {playlist_id} {result['status']}"
@@ -215,10 +270,13 @@ def extract(
             statuses[e["status"]] = statuses.get(e["status"], 0) + 1
             if e.get("shape"):
                 shapes[e["shape"]] = shapes.get(e["shape"], 0) + 1
+        probes = [e.pop("probe") for e in entries if "probe" in e]
         manifest = {
             "snapshot_date": request.snapshot_date,
             "source": source.name,
             "api_shape": shapes,
+            # The capability probe: what the first playlist whose contents were read showed.
+            "capabilities": probes[0] if probes else None,
             "statuses": statuses,
             "run": {
                 "run_id": request.run_id,

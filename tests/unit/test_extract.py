@@ -135,3 +135,26 @@ def test_sample_source_answers_404_for_unknown_playlist() -> None:
     # WHEN an unknown playlist is requested THEN it behaves like the API (404)
     with pytest.raises(PlaylistNotFound):
         SampleSource().playlist("unknown000000000000000")
+
+
+def test_manifest_records_the_capability_probe(raw_root: str) -> None:
+    # GIVEN the sample's first readable playlist is in the 2026 shape (no popularity, markets)
+    caps = _manifest(raw_root)["capabilities"]
+    # THEN the probe names the shape and the optional fields that came back
+    assert caps["shape"] == "2026"
+    assert caps["fields"]["track.popularity"] is False
+    assert caps["fields"]["track.available_markets"] is False
+    assert caps["fields"]["track.external_ids"] is True
+    assert caps["fields"]["entry.item"] is True
+
+
+def test_probe_sees_legacy_fields() -> None:
+    from spotify_etl.extract import probe
+
+    meta = orjson.loads((SAMPLE / "playlists" / VISIBLE[0] / "playlist.json").read_bytes())
+    page = orjson.loads((SAMPLE / "playlists" / VISIBLE[0] / "items-000000.json").read_bytes())
+    caps = probe(meta, page)
+    assert caps["shape"] == "legacy"
+    assert caps["fields"]["track.popularity"] is True
+    assert caps["fields"]["playlist.followers"] is True
+    assert caps["fields"]["entry.item"] is False
