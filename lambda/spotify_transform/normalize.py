@@ -13,13 +13,13 @@ partition; `release_date` honours its precision; a missing contents key means "n
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 import polars as pl
 from polars._typing import PolarsDataType
 
@@ -84,8 +84,8 @@ def _read_json(data: bytes, schema: pl.Schema) -> pl.DataFrame:
 def _diagnose(data: bytes, error: Exception) -> _FileError:
     """Tell a file that is not JSON from one that is JSON of an unexpected shape."""
     try:
-        orjson.loads(data)
-    except orjson.JSONDecodeError as exc:
+        json.loads(data)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         return _FileError("bad_json", f"not valid JSON: {exc}")
     return _FileError("bad_shape", f"unexpected shape: {str(error).splitlines()[0]}")
 
@@ -280,9 +280,9 @@ def _classify(entries: pl.DataFrame) -> pl.DataFrame:
 
 def _raw_entry(data: bytes, embedded: bool, idx: int) -> str:
     """Cut entry `idx` out of a response body as JSON text (the quarantine evidence)."""
-    doc = orjson.loads(data)
+    doc = json.loads(data)
     page = (doc.get("items") or doc.get("tracks")) if embedded else doc
-    return orjson.dumps(page["items"][idx]).decode()
+    return json.dumps(page["items"][idx], ensure_ascii=False, separators=(",", ":"))
 
 
 def _quarantine_entries(bad: pl.DataFrame, by_path: dict[str, RawFile]) -> pl.DataFrame:
