@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from typing import Any
 
 from spotify_transform.storage import ByteStore, is_s3
@@ -19,8 +20,26 @@ from spotify_transform.transform import TransformError, TransformRequest, run, r
 logger = logging.getLogger("spotify_transform")
 
 
+def _with_defaults(event: dict[str, Any]) -> dict[str, Any]:
+    """Fill the zones from the function's environment (RAW_BUCKET, CURATED_BUCKET, set by
+    Terraform) and SPOTIFY_MAX_QUARANTINE_RATIO when the event leaves them out."""
+    out = dict(event)
+    for key, env in (("raw_root", "RAW_BUCKET"), ("curated_root", "CURATED_BUCKET")):
+        if not out.get(key) and os.environ.get(env):
+            out[key] = f"s3://{os.environ[env]}"
+    if "max_quarantine_ratio" not in out and os.environ.get("SPOTIFY_MAX_QUARANTINE_RATIO"):
+        try:
+            out["max_quarantine_ratio"] = float(os.environ["SPOTIFY_MAX_QUARANTINE_RATIO"])
+        except ValueError:
+            raise TransformError(
+                "SPOTIFY_MAX_QUARANTINE_RATIO must be a number from 0 to 1"
+            ) from None
+    return out
+
+
 def parse_event(event: dict[str, Any]) -> TransformRequest:
     """Validate the invocation event into a request; a missing field raises TransformError."""
+    event = _with_defaults(event)
     missing = [k for k in ("snapshot_date", "raw_root", "curated_root") if not event.get(k)]
     if missing:
         raise TransformError(f"event is missing {', '.join(missing)}")
@@ -49,6 +68,7 @@ def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]
     `dataset` selects the work: "playlists" (default; one snapshot date) or "plays" (the
     `played_dates` partitions of the listening history).
     """
+    event = _with_defaults(event)
     dataset = event.get("dataset", "playlists")
     if dataset == "plays":
         dates = event.get("played_dates")

@@ -214,3 +214,18 @@ def test_unicode_names_survive_raw_to_parquet_byte_exact(
     # THEN the UTF-8 bytes are identical
     assert sorted(n.encode() for n in names) == sorted(n.encode() for n in expected)
     assert "日本のシティポップ" in expected and "أغاني عربية للمساء" in expected
+
+
+def test_handler_takes_zones_from_its_environment(
+    raw_root: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the function's environment as Terraform sets it (buckets), and an event without zones
+    from spotify_transform import handler
+
+    monkeypatch.setenv("RAW_BUCKET", "raw-bucket")
+    monkeypatch.setenv("CURATED_BUCKET", "curated-bucket")
+    monkeypatch.setenv("SPOTIFY_MAX_QUARANTINE_RATIO", "0.2")
+    # WHEN parsed THEN the zones and the limit come from the environment
+    request = handler.parse_event({"snapshot_date": SAMPLE_DATE})
+    assert (request.raw_root, request.curated_root) == ("s3://raw-bucket", "s3://curated-bucket")
+    assert request.max_quarantine_ratio == 0.2

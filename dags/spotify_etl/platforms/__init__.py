@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from spotify_etl.platforms.base import Platform, PlatformError
-from spotify_etl.settings import Settings, SettingsError
+from spotify_etl.settings import Settings
 
 
 def get_platform(settings: Settings) -> Platform:
@@ -12,9 +12,9 @@ def get_platform(settings: Settings) -> Platform:
         from spotify_etl.platforms.local import LocalPlatform
 
         return LocalPlatform(settings.home)
-    raise SettingsError(
-        "SPOTIFY_PIPELINE_PLATFORM=aws is not available in this release; allowed: local"
-    )
+    from spotify_etl.platforms.aws import AwsPlatform, default_clients
+
+    return AwsPlatform(settings, default_clients())
 
 
 __all__ = ["Platform", "PlatformError", "get_platform"]

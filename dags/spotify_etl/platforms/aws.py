@@ -1,0 +1,287 @@
+"""The AWS platform: S3 for the zones, the deployed Lambda for the transform, the Terraform-owned
+Glue crawler for the catalog, Athena in the Terraform-owned workgroup for SQL.
+
+The platform takes its boto3 clients as arguments. Inside Airflow they come from the Amazon
+provider's hooks (connection `aws_default`: no static keys in code or config); on the command
+line from a plain boto3 session, so `extract`, `transform` and `query` never import Airflow.
+
+- transform: one synchronous invoke; the read timeout is above Lambda's 15-minute maximum and
+  botocore retries are off, so a slow invoke is never run twice behind Airflow's back. The
+  function's own error (and its log tail) is surfaced.
+- crawl: never creates or reconfigures the crawler; if it is running, waits for that run, then
+  starts ours and waits with a bounded, growing delay; a FAILED/CANCELLED last crawl fails with
+  its message; then the Glue tables' column types are compared with the contracts.
+- query: Athena in the workgroup (results location and encryption enforced there), polled with
+  backoff, results paged, a small preview returned; a failed query surfaces Athena's error.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from spotify_etl.platforms.base import PlatformError
+from spotify_etl.settings import Settings
+from spotify_transform.schemas import TABLES, athena_type
+from spotify_transform.storage import ByteStore
+
+LAMBDA_READ_TIMEOUT = 960  # seconds: above the 900-second maximum function timeout
+CRAWL_TIMEOUT = 1800
+QUERY_TIMEOUT = 900
+DONE_QUERY_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
+
+
+@dataclass(frozen=True)
+class AwsClients:
+    """The boto3 clients the platform uses."""
+
+    s3: Any
+    lambda_: Any
+    glue: Any
+    athena: Any
+
+
+def _lambda_config() -> Any:
+    from botocore.config import Config
+
+    return Config(
+        read_timeout=LAMBDA_READ_TIMEOUT,
+        connect_timeout=10,
+        retries={"total_max_attempts": 1, "mode": "standard"},
+    )
+
+
+def clients_from_airflow(conn_id: str = "aws_default") -> AwsClients:
+    """Clients from the Amazon provider's hooks (inside Airflow tasks)."""
+    from airflow.providers.amazon.aws.hooks.base_aws import AwsBaseHook
+
+    def client(kind: str, config: Any = None) -> Any:
+        return AwsBaseHook(aws_conn_id=conn_id, client_type=kind, config=config).get_conn()
+
+    return AwsClients(
+        s3=client("s3"),
+        lambda_=client("lambda", _lambda_config()),
+        glue=client("glue"),
+        athena=client("athena"),
+    )
+
+
+def clients_from_boto3() -> AwsClients:
+    """Clients from the default boto3 session (command line; credentials from the environment
+    or the instance/profile role)."""
+    import boto3
+
+    session = boto3.Session()
+    return AwsClients(
+        s3=session.client("s3"),
+        lambda_=session.client("lambda", config=_lambda_config()),
+        glue=session.client("glue"),
+        athena=session.client("athena"),
+    )
+
+
+def default_clients() -> AwsClients:
+    """Provider hooks when running inside Airflow (it is imported), boto3 otherwise."""
+    return clients_from_airflow() if "airflow.sdk" in sys.modules else clients_from_boto3()
+
+
+class AwsPlatform:
+    """S3 + Lambda + Glue + Athena, with names from the settings (Terraform outputs)."""
+
+    name = "aws"
+
+    def __init__(
+        self,
+        settings: Settings,
+        clients: AwsClients,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.names = dict(settings.aws)
+        self.clients = clients
+        self.store = ByteStore(clients.s3)
+        self.raw_root = f"s3://{self.names['RAW_BUCKET']}"
+        self.curated_root = f"s3://{self.names['CURATED_BUCKET']}"
+        self._sleep = sleep
+        self._clock = clock
+
+    # ------------------------------------------------------------------ transform
+    def invoke_transform(self, event: dict[str, Any]) -> dict[str, Any]:
+        """Invoke the function synchronously; return its result or raise with its error."""
+        function = self.names["TRANSFORM_FUNCTION"]
+        try:
+            response = self.clients.lambda_.invoke(
+                FunctionName=function,
+                InvocationType="RequestResponse",
+                LogType="Tail",
+                Payload=json.dumps(event).encode(),
+            )
+        except Exception as exc:  # botocore errors carry no secrets; keep the class and text
+            raise PlatformError(f"cannot invoke {function}: {type(exc).__name__}: {exc}") from None
+        payload = response["Payload"].read()
+        if response.get("FunctionError"):
+            try:
+                error = json.loads(payload)
+                what = f"{error.get('errorType', 'Error')}: {error.get('errorMessage', '')}"
+            except ValueError:
+                what = payload.decode("utf-8", "replace")[:500]
+            tail = base64.b64decode(response.get("LogResult") or b"").decode("utf-8", "replace")
+            tail = "\n".join(tail.strip().splitlines()[-10:])
+            raise PlatformError(
+                f"transform function {function} failed ({response['FunctionError']}) {what}"
+                + (f"\nlog tail:\n{tail}" if tail else "")
+            )
+        if response.get("StatusCode") != 200:
+            raise PlatformError(
+                f"transform function {function} answered {response.get('StatusCode')}"
+            )
+        result: dict[str, Any] = json.loads(payload)
+        return result
+
+    # ------------------------------------------------------------------ crawl
+    def _crawler(self) -> dict[str, Any]:
+        crawler: dict[str, Any] = self.clients.glue.get_crawler(Name=self.names["GLUE_CRAWLER"])[
+            "Crawler"
+        ]
+        return crawler
+
+    def _wait_ready(self, timeout: float) -> dict[str, Any]:
+        deadline, delay = self._clock() + timeout, 5.0
+        while True:
+            crawler = self._crawler()
+            if crawler["State"] == "READY":
+                return crawler
+            if self._clock() > deadline:
+                raise PlatformError(
+                    f"crawler {crawler['Name']} still {crawler['State']} after {timeout:.0f}s"
+                )
+            self._sleep(delay)
+            delay = min(delay * 1.5, 30.0)
+
+    def crawl(self) -> dict[str, Any]:
+        """Run the Terraform-owned crawler once; check the catalog against the contracts."""
+        name = self.names["GLUE_CRAWLER"]
+        glue = self.clients.glue
+        self._wait_ready(CRAWL_TIMEOUT)  # someone else's run: let it finish first
+        try:
+            glue.start_crawler(Name=name)
+        except glue.exceptions.CrawlerRunningException:
+            self._wait_ready(CRAWL_TIMEOUT)
+            glue.start_crawler(Name=name)
+        self._sleep(5.0)
+        crawler = self._wait_ready(CRAWL_TIMEOUT)
+        last = crawler.get("LastCrawl") or {}
+        if last.get("Status") in ("FAILED", "CANCELLED"):
+            raise PlatformError(
+                f"crawler {name} {last['Status']}: {last.get('ErrorMessage', 'no message')}"
+            )
+        tables, changes = self.compare_catalog()
+        return {
+            "crawler": name,
+            "last_crawl": last.get("Status"),
+            "tables": tables,
+            "schema_changes": changes,
+        }
+
+    def compare_catalog(self) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]]]:
+        """Compare the Glue tables' columns with the contracts.
+
+        Raises:
+            PlatformError: A column has another type than the contract says.
+        """
+        database = self.names["GLUE_DATABASE"]
+        found: dict[str, dict[str, str]] = {}
+        partitions: dict[str, int] = {}
+        for page in self.clients.glue.get_paginator("get_tables").paginate(DatabaseName=database):
+            for table in page["TableList"]:
+                columns = table.get("StorageDescriptor", {}).get("Columns", [])
+                found[table["Name"]] = {c["Name"]: c["Type"].lower() for c in columns}
+                partitions[table["Name"]] = len(table.get("PartitionKeys", []))
+        conflicts: list[str] = []
+        changes: list[dict[str, Any]] = []
+        tables: dict[str, dict[str, int]] = {}
+        for name, table in TABLES.items():
+            if name not in found:
+                changes.append({"table": name, "change": "not yet in the catalog"})
+                continue
+            expected = {c.name: athena_type(c.dtype) for c in table.columns}
+            actual = found[name]
+            conflicts += [
+                f"{name}.{col}: catalog {actual[col]}, contract {typ}"
+                for col, typ in expected.items()
+                if col in actual and actual[col].replace(" ", "") != typ.replace(" ", "")
+            ]
+            added = sorted(set(actual) - set(expected))
+            missing = sorted(set(expected) - set(actual))
+            if added or missing:
+                changes.append({"table": name, "added": added, "missing": missing})
+            tables[name] = {"columns": len(actual), "partition_keys": partitions[name]}
+        if conflicts:
+            raise PlatformError(
+                "catalog types conflict with the contracts: " + "; ".join(conflicts)
+            )
+        return tables, changes
+
+    # ------------------------------------------------------------------ query
+    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+        """Run one Athena statement in the workgroup; return columns, preview and row count."""
+        athena = self.clients.athena
+        try:
+            qid = athena.start_query_execution(
+                QueryString=sql,
+                WorkGroup=self.names["ATHENA_WORKGROUP"],
+                QueryExecutionContext={"Database": self.names["GLUE_DATABASE"]},
+            )["QueryExecutionId"]
+        except Exception as exc:
+            raise PlatformError(f"Athena refused the query: {exc}") from None
+        deadline, delay = self._clock() + QUERY_TIMEOUT, 0.5
+        while True:
+            execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
+            state = execution["Status"]["State"]
+            if state in DONE_QUERY_STATES:
+                break
+            if self._clock() > deadline:
+                athena.stop_query_execution(QueryExecutionId=qid)
+                raise PlatformError(f"query {qid} still {state} after {QUERY_TIMEOUT}s; stopped")
+            self._sleep(delay)
+            delay = min(delay * 1.5, 5.0)
+        if state != "SUCCEEDED":
+            status = execution["Status"]
+            reason = (status.get("AthenaError") or {}).get("ErrorMessage") or status.get(
+                "StateChangeReason", "no reason given"
+            )
+            raise PlatformError(f"query {qid} {state}: {reason}")
+        columns: list[str] = []
+        rows: list[list[Any]] = []
+        count = 0
+        pages = athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid)
+        for number, page in enumerate(pages):
+            result = page["ResultSet"]
+            if not columns:
+                columns = [
+                    c["Name"] for c in result.get("ResultSetMetadata", {}).get("ColumnInfo", [])
+                ]
+            data = result.get("Rows", [])
+            if number == 0 and data and [d.get("VarCharValue") for d in data[0]["Data"]] == columns:
+                data = data[1:]  # the header row of a SELECT
+            for row in data:
+                count += 1
+                if len(rows) < max_rows:
+                    rows.append([cell.get("VarCharValue") for cell in row["Data"]])
+        output = execution.get("ResultConfiguration", {}).get("OutputLocation")
+        scanned = execution.get("Statistics", {}).get("DataScannedInBytes", 0)
+        return {
+            "query_id": qid,
+            "engine": "athena",
+            "columns": columns,
+            "rows": rows,
+            "row_count": count,
+            "output_location": output,
+            "data_scanned_bytes": scanned,
+        }
