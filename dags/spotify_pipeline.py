@@ -4,12 +4,13 @@
 Daily snapshot of Spotify playlists into a queryable lake, on the **local** platform (folders +
 DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE_PLATFORM`.
 
-`extract` → `transform` → `crawl` → `check` → `query`
+`extract` → `plan` → `transform_shard` ×N → `transform` → `crawl` → `check` → `query`
 
 | task | does | returns (XCom) |
 |---|---|---|
 | `extract` | lands GET /playlists/{id} and its `/items` pages byte for byte in the raw zone, with `_manifest.json` | raw URI, statuses, API calls |
-| `transform` | invokes the transform function (polars) → one Parquet file per table per date | rows and URI per table |
+| `plan`, `transform_shard` | invokes the transform function (polars) once per shard (dynamic task mapping; `SPOTIFY_TRANSFORM_SHARDS`, default 1 = the whole date) | counts per shard |
+| `transform` | one Parquet file per table per date: the single shard's result, or one more invocation merging the shards | rows and URI per table |
 | `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
 | `check` | data-quality SQL: no NULL or duplicate keys, playlists present | failures (the task fails on any) |
 | `query` | the top-artists report in Athena SQL | a 10-row preview |
@@ -28,6 +29,10 @@ import pendulum
 from airflow.sdk import dag, get_current_context, task
 
 DAG_ID = "spotify_pipeline"
+TRANSFORM_SHARD_DOC = """#### Transform shard
+One invocation of the transform function per shard (dynamic task mapping): the whole date when
+unsplit, a share of its playlists otherwise (`SPOTIFY_TRANSFORM_SHARDS`).
+"""
 
 
 def _run_context() -> tuple[str, str]:
@@ -68,14 +73,37 @@ def spotify_pipeline() -> None:
         return pipeline.run_extract(settings.load(), snapshot_date, run_id)
 
     @task
-    def transform(extracted: dict[str, Any]) -> dict[str, Any]:
+    def plan(extracted: dict[str, Any]) -> list[int]:
+        """#### Plan
+        Shards of the transform (`SPOTIFY_TRANSFORM_SHARDS`); one shard is the whole date.
+        """
+        from spotify_etl import pipeline, settings
+
+        return pipeline.plan_shards(settings.load())
+
+    @task(doc_md=TRANSFORM_SHARD_DOC)  # mapped tasks do not take their docs from the docstring
+    def transform_shard(extracted: dict[str, Any], shard: int) -> dict[str, Any]:
+        """One transform invocation (see TRANSFORM_SHARD_DOC)."""
+        from spotify_etl import pipeline, settings
+
+        _, run_id = _run_context()
+        return pipeline.run_transform_shard(
+            settings.load(), extracted["snapshot_date"], shard, run_id
+        )
+
+    @task
+    def transform(extracted: dict[str, Any], shard_results: list[dict[str, Any]]) -> dict[str, Any]:
         """#### Transform
-        The transform function turns the date's raw responses into curated Parquet tables.
+        The date's curated Parquet tables, one file per table: the single invocation's result,
+        or one more invocation merging the shards (every dimension unique per partition).
         """
         from spotify_etl import pipeline, settings
 
         _, run_id = _run_context()
-        return pipeline.run_transform(settings.load(), extracted["snapshot_date"], run_id)
+        config = settings.load()
+        # Index, never iterate, the mapped results: only the single shard's result is needed.
+        single = [shard_results[0]] if config.transform_shards == 1 else None
+        return pipeline.run_transform(config, extracted["snapshot_date"], run_id, single)
 
     @task
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
@@ -107,7 +135,8 @@ def spotify_pipeline() -> None:
     # TaskFlow passes XComArgs where the functions declare their resolved values; mypy cannot
     # see through the decorator, hence the ignores on the wiring lines only.
     extracted = extract()
-    transformed = transform(extracted)  # type: ignore[arg-type]
+    shard_results = transform_shard.partial(extracted=extracted).expand(shard=plan(extracted))  # type: ignore[arg-type]
+    transformed = transform(extracted, shard_results)  # type: ignore[arg-type]
     crawled = crawl(transformed)  # type: ignore[arg-type]
     query(check(transformed, crawled))  # type: ignore[arg-type]
 

@@ -6,7 +6,7 @@ small JSON-able dict (URIs, counts) — never data. The DAG only wires these tog
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -36,16 +36,36 @@ def get_source(settings: Settings) -> Source:
     return SpotifyApi(settings)
 
 
-def transform_event(settings: Settings, snapshot_date: str, run_id: str) -> dict[str, Any]:
+def transform_event(
+    settings: Settings, snapshot_date: str, run_id: str, stage: str = "all", shard: int = 0
+) -> dict[str, Any]:
     """The transform invocation event, identical on every platform."""
     platform = get_platform(settings)
+    key = f"spotify_pipeline/{run_id}/{snapshot_date}/{stage}"
     return {
         "snapshot_date": snapshot_date,
         "raw_root": platform.raw_root,
         "curated_root": platform.curated_root,
         "max_quarantine_ratio": settings.max_quarantine_ratio,
-        "idempotency_key": f"spotify_pipeline/{run_id}/{snapshot_date}",
+        "stage": stage,
+        "shard": shard,
+        "shards": settings.transform_shards,
+        "idempotency_key": key if stage != "shard" else f"{key}/{shard}",
     }
+
+
+def plan_shards(settings: Settings) -> list[int]:
+    """The transform's shards: [0] when one invocation transforms the whole date."""
+    return list(range(settings.transform_shards))
+
+
+def run_transform_shard(
+    settings: Settings, snapshot_date: str, shard: int, run_id: str = "manual"
+) -> dict[str, Any]:
+    """One invocation of the function: the whole date when unsplit, else one shard of it."""
+    stage = "all" if settings.transform_shards == 1 else "shard"
+    event = transform_event(settings, snapshot_date, run_id, stage, shard)
+    return get_platform(settings).invoke_transform(event)
 
 
 def run_extract(
@@ -91,9 +111,23 @@ def run_extract(
     return extract_mod.summary(manifest, root)
 
 
-def run_transform(settings: Settings, snapshot_date: str, run_id: str = "manual") -> dict[str, Any]:
-    """Invoke the transform on the platform; return rows and URIs per table."""
-    return get_platform(settings).invoke_transform(transform_event(settings, snapshot_date, run_id))
+def run_transform(
+    settings: Settings,
+    snapshot_date: str,
+    run_id: str = "manual",
+    shard_results: Sequence[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The date's curated tables: the one invocation's result when unsplit, else the merge of
+    the shards (one more invocation); return rows and URIs per table."""
+    if settings.transform_shards == 1:
+        if shard_results:
+            return dict(shard_results[0])
+        return get_platform(settings).invoke_transform(
+            transform_event(settings, snapshot_date, run_id, "all")
+        )
+    return get_platform(settings).invoke_transform(
+        transform_event(settings, snapshot_date, run_id, "merge")
+    )
 
 
 def run_crawl(settings: Settings) -> dict[str, Any]:

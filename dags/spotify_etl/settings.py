@@ -50,6 +50,7 @@ class Settings:
     playlists: tuple[str, ...] = ("me",)
     max_quarantine_ratio: float = 0.05
     max_retry_after: float = 60.0
+    transform_shards: int = 1
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     redirect_uri: str | None = None
@@ -191,6 +192,13 @@ def load(
             f"SPOTIFY_MAX_RETRY_AFTER={raw_wait!r} is not allowed; use seconds from 0 to 3600"
         )
 
+    raw_shards = merged.get("SPOTIFY_TRANSFORM_SHARDS", "").strip() or "1"
+    if not raw_shards.isdigit() or not 1 <= int(raw_shards) <= 64:
+        raise SettingsError(
+            f"SPOTIFY_TRANSFORM_SHARDS={raw_shards!r} is not allowed; "
+            "use a whole number from 1 to 64"
+        )
+
     return Settings(
         platform=platform,  # type: ignore[arg-type]
         home=Path(home),
@@ -198,6 +206,7 @@ def load(
         playlists=parse_playlists(merged.get("SPOTIFY_PLAYLISTS", "") or "me"),
         max_quarantine_ratio=ratio,
         max_retry_after=max_wait,
+        transform_shards=int(raw_shards),
         api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
         accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
         aws=aws,

@@ -4,7 +4,8 @@ Thin by design: parse the event, build the byte store, run the transform, return
 JSON summary. The event is the same on both platforms:
 
     {"snapshot_date": "2026-11-25", "raw_root": "s3://raw-bucket", "curated_root": "s3://…",
-     "max_quarantine_ratio": 0.05, "idempotency_key": "spotify_pipeline/<run_id>/2026-11-25"}
+     "max_quarantine_ratio": 0.05, "idempotency_key": "spotify_pipeline/<run_id>/2026-11-25",
+     "stage": "all" | "shard" | "merge", "shard": 0, "shards": 1}
 """
 
 from __future__ import annotations
@@ -46,11 +47,17 @@ def parse_event(event: dict[str, Any]) -> TransformRequest:
     ratio = event.get("max_quarantine_ratio", 0.05)
     if isinstance(ratio, bool) or not isinstance(ratio, int | float):
         raise TransformError("max_quarantine_ratio must be a number between 0 and 1")
+    shard, shards = event.get("shard", 0), event.get("shards", 1)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (shard, shards)):
+        raise TransformError("shard and shards must be whole numbers")
     return TransformRequest(
         snapshot_date=str(event["snapshot_date"]),
         raw_root=str(event["raw_root"]),
         curated_root=str(event["curated_root"]),
         max_quarantine_ratio=float(ratio),
+        stage=str(event.get("stage", "all")),
+        shard=shard,
+        shards=shards,
     )
 
 

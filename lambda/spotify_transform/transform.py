@@ -8,7 +8,9 @@ the day), and write exactly one Parquet file per table into that date's partitio
 from __future__ import annotations
 
 import io
+import json
 import re
+import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -31,6 +33,8 @@ from spotify_transform.storage import ByteStore, join
 
 PART_FILE = "part-00000.parquet"
 DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
+STAGES = ("all", "shard", "merge")
+MAX_SHARDS = 64
 READERS = 8  # concurrent file reads: hides S3 GET latency; harmless on local disks
 PREFETCH_FILES = 256  # reads kept in flight ahead of parsing (~40 MB of pages of 50)
 _PLAYLIST_DIR = re.compile(r"/playlist_id=([^/]+)/(playlist\.json|items-(\d{6,})\.json)$")
@@ -50,6 +54,10 @@ class TransformRequest:
         curated_root: Root of the curated zone.
         max_quarantine_ratio: Fail above this share of quarantined entries and files.
         batch_bytes: Raw bytes parsed per batch (bounds memory).
+        stage: "all" transforms the date in one go; a date split over several invocations
+            runs "shard" once per shard (0 … shards-1), then "merge".
+        shard: This invocation's shard (stage "shard").
+        shards: How many shards the date is split into.
     """
 
     snapshot_date: str
@@ -57,6 +65,9 @@ class TransformRequest:
     curated_root: str
     max_quarantine_ratio: float = 0.05
     batch_bytes: int = DEFAULT_BATCH_BYTES
+    stage: str = "all"
+    shard: int = 0
+    shards: int = 1
 
     def __post_init__(self) -> None:
         try:
@@ -67,6 +78,12 @@ class TransformRequest:
             ) from None
         if not 0 <= self.max_quarantine_ratio <= 1:
             raise TransformError("max_quarantine_ratio must be between 0 and 1")
+        if self.stage not in STAGES:
+            raise TransformError(f"stage must be one of {', '.join(STAGES)}, got {self.stage!r}")
+        if not 1 <= self.shards <= MAX_SHARDS or not 0 <= self.shard < self.shards:
+            raise TransformError(
+                f"shard {self.shard} of {self.shards} is not allowed (1 to {MAX_SHARDS} shards)"
+            )
 
 
 def raw_partition(raw_root: str, snapshot_date: str) -> str:
@@ -179,21 +196,28 @@ def write_tables(
     return {name: written[name] for name in tables}
 
 
-def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
-    """Transform one snapshot date and return a small JSON-able summary.
+def shard_of(playlist_id: str, shards: int) -> int:
+    """The shard a playlist belongs to: stable across runs and machines."""
+    return zlib.crc32(playlist_id.encode()) % shards
 
-    Raises:
-        TransformError: The raw partition does not exist, or the quarantine ratio is above
-            the limit (raised after every table, quarantine included, has been written).
-    """
-    partition = raw_partition(request.raw_root, request.snapshot_date)
-    paths = store.list_files(partition)
-    if not paths:
-        raise TransformError(f"no raw data for {request.snapshot_date} at {partition}")
-    grouped = _group(paths)
 
+def staging_prefix(request: TransformRequest) -> str:
+    """Where shard results of a split date wait for the merge (outside every table folder)."""
+    return join(
+        request.curated_root,
+        "_staging",
+        f"snapshot_date={request.snapshot_date}",
+        f"shards={request.shards}",
+    )
+
+
+def _normalize(
+    store: ByteStore,
+    request: TransformRequest,
+    grouped: dict[str, dict[str, list[tuple[int, str]]]],
+) -> tuple[Normalized, dict[str, int]]:
     parts: list[Normalized] = []
-    files_read = bytes_read = 0
+    stats = {"playlists": len(grouped), "files_read": 0, "bytes_read": 0}
     batches = _batches(store, request, grouped)
 
     def normalize(batch: tuple[list[PlaylistFiles], int, int]) -> tuple[Normalized, int, int]:
@@ -202,9 +226,99 @@ def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     # Two batches in flight: one parsing on the pool while the other's column work runs.
     for part, files, size in _ordered_map(normalize, batches, workers=2, window=2):
         parts.append(part)
-        files_read += files
-        bytes_read += size
-    result = combine(parts)
+        stats["files_read"] += files
+        stats["bytes_read"] += size
+    return combine(parts), stats
+
+
+def _grouped(
+    store: ByteStore, request: TransformRequest
+) -> dict[str, dict[str, list[tuple[int, str]]]]:
+    partition = raw_partition(request.raw_root, request.snapshot_date)
+    paths = store.list_files(partition)
+    if not paths:
+        raise TransformError(f"no raw data for {request.snapshot_date} at {partition}")
+    return _group(paths)
+
+
+def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
+    """Transform one snapshot date (or one shard of it, or merge its shards); return a small
+    JSON-able summary.
+
+    Raises:
+        TransformError: The raw partition does not exist, a shard is missing at merge time, or
+            the quarantine ratio is above the limit (raised after every table, quarantine
+            included, has been written).
+    """
+    if request.stage == "shard":
+        return _run_shard(store, request)
+    if request.stage == "merge":
+        return _run_merge(store, request)
+    result, stats = _normalize(store, request, _grouped(store, request))
+    return _finish(store, request, result, stats)
+
+
+def _run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
+    """Normalise this shard's playlists and park the (shard-unique) tables for the merge."""
+    grouped = {
+        pid: files
+        for pid, files in _grouped(store, request).items()
+        if shard_of(pid, request.shards) == request.shard
+    }
+    result, stats = _normalize(store, request, grouped)
+    folder = join(staging_prefix(request), f"shard={request.shard:03d}")
+    for name, frame in result.tables.items():
+        store.write(join(folder, f"{name}.parquet"), parquet_bytes(frame))
+    counters = {
+        **stats,
+        "entries": result.entries,
+        "dropped_episodes": result.dropped_episodes,
+        "shapes": result.shapes,
+    }
+    # Written last: its presence says the shard is complete.
+    store.write(join(folder, "_counters.json"), json.dumps(counters).encode(), "application/json")
+    return {"snapshot_date": request.snapshot_date, "shard": request.shard, **counters}
+
+
+def _run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
+    """Combine every shard into the date's tables (dimensions unique again), then clean up."""
+    prefix = staging_prefix(request)
+    parts: list[Normalized] = []
+    stats = {"playlists": 0, "files_read": 0, "bytes_read": 0}
+    missing = []
+    for shard in range(request.shards):
+        folder = join(prefix, f"shard={shard:03d}")
+        if not store.exists(join(folder, "_counters.json")):
+            missing.append(shard)
+            continue
+        counters = json.loads(store.read(join(folder, "_counters.json")))
+        tables = {
+            name: pl.read_parquet(io.BytesIO(store.read(join(folder, f"{name}.parquet"))))
+            for name in (*PLAYLIST_TABLES, "quarantine")
+        }
+        parts.append(
+            Normalized(
+                tables=tables,
+                entries=counters["entries"],
+                dropped_episodes=counters["dropped_episodes"],
+                shapes=counters["shapes"],
+            )
+        )
+        for key in stats:
+            stats[key] += counters[key]
+    if missing:
+        raise TransformError(
+            f"cannot merge {request.snapshot_date}: shard(s) {missing} of {request.shards} "
+            f"have not finished (nothing under {prefix})"
+        )
+    summary = _finish(store, request, combine(parts), stats)
+    store.delete_prefix(prefix)
+    return summary
+
+
+def _finish(
+    store: ByteStore, request: TransformRequest, result: Normalized, stats: dict[str, int]
+) -> dict[str, object]:
     tables = {name: result.tables[name] for name in (*PLAYLIST_TABLES, "quarantine")}
     written = write_tables(store, request.curated_root, request.snapshot_date, tables)
 
@@ -214,14 +328,13 @@ def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     ratio = quarantine.height / denominator if denominator else 0.0
     summary: dict[str, object] = {
         "snapshot_date": request.snapshot_date,
-        "playlists": len(grouped),
-        "files_read": files_read,
-        "bytes_read": bytes_read,
+        **stats,
         "entries": result.entries,
         "dropped_episodes": result.dropped_episodes,
         "quarantined": quarantine.height,
         "quarantine_ratio": round(ratio, 6),
         "shapes": result.shapes,
+        "shards": request.shards,
         "tables": written,
     }
     if ratio > request.max_quarantine_ratio:

@@ -45,10 +45,20 @@ def test_dag_is_configured_explicitly(dagbag: Any, dag_id: str, schedule: str) -
 
 def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
     dag = dagbag.dags["spotify_pipeline"]
-    assert set(dag.task_ids) == {"extract", "transform", "crawl", "check", "query"}
+    assert set(dag.task_ids) == {
+        "extract",
+        "plan",
+        "transform_shard",
+        "transform",
+        "crawl",
+        "check",
+        "query",
+    }
     downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
     assert downstream == {
-        "extract": ["transform"],
+        "extract": ["plan", "transform", "transform_shard"],
+        "plan": ["transform_shard"],
+        "transform_shard": ["transform"],
         "transform": ["check", "crawl"],
         "crawl": ["check"],
         "check": ["query"],

@@ -84,8 +84,8 @@ def test_run_with_failing_task_exits_non_zero_naming_it(tmp_path: Path) -> None:
     result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_MAX_QUARANTINE_RATIO="0")
     # THEN it fails, naming the failed task and the ones not run
     assert result.returncode == 1
-    assert "failed task(s): transform" in result.stdout
-    assert "not run: crawl, check, query" in result.stdout
+    assert "failed task(s): transform_shard" in result.stdout
+    assert "not run: transform, crawl, check, query" in result.stdout
     assert (
         "quarantine ratio 0.6% is above SPOTIFY_MAX_QUARANTINE_RATIO"
         in result.stdout + result.stderr
@@ -133,3 +133,20 @@ def test_listening_history_dag_runs_and_reruns_without_duplicates(tmp_path: Path
     assert second.returncode == 0, second.stdout + second.stderr
     assert "extract: 0 plays fetched" in second.stdout
     assert _curated_digests(tmp_path) == before
+
+
+def test_run_split_into_shards_gives_the_same_tables(
+    lake: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    # GIVEN the unsplit run of the module fixture
+    import polars as pl
+
+    home, first = lake
+    assert first.returncode == 0
+    # WHEN the same date runs with the transform split into 3 shards (dynamic task mapping)
+    result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_TRANSFORM_SHARDS="3")
+    # THEN it succeeds and every table has the same rows
+    assert result.returncode == 0, result.stdout + result.stderr
+    for table in ("playlists", "playlist_items", "tracks", "albums", "artists", "track_artists"):
+        part = f"curated/{table}/snapshot_date={DATE}/part-00000.parquet"
+        assert pl.read_parquet(home / part).equals(pl.read_parquet(tmp_path / part)), table

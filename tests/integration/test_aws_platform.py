@@ -65,7 +65,7 @@ def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     """Fake credentials, every client pointed at a freshly reset moto server."""
     for key, value in {
         "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_ENDPOINT_URL": moto_url,

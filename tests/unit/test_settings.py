@@ -31,7 +31,7 @@ def test_secrets_never_appear_in_repr() -> None:
     s = load(
         {
             "SPOTIPY_CLIENT_ID": "cid",
-            "SPOTIPY_CLIENT_SECRET": "very-secret",
+            "SPOTIPY_CLIENT_SECRET": "very-secret",  # pragma: allowlist secret
             "SPOTIFY_REFRESH_TOKEN": "tok-secret",
         }
     )
@@ -66,6 +66,11 @@ def test_secrets_never_appear_in_repr() -> None:
         ({"SPOTIFY_API_URL": "ftp://x"}, "SPOTIFY_API_URL='ftp://x' is not an http(s) URL"),
         ({"SPOTIFY_PIPELINE_HOME": "s3://bucket"}, "SPOTIFY_PIPELINE_HOME"),
         ({"SPOTIFY_PLAYLISTS": "abc"}, "SPOTIFY_PLAYLISTS entry 'abc' is not a playlist ID"),
+        (
+            {"SPOTIFY_TRANSFORM_SHARDS": "0"},
+            "SPOTIFY_TRANSFORM_SHARDS='0' is not allowed; use a whole number from 1 to 64",
+        ),
+        ({"SPOTIFY_MAX_RETRY_AFTER": "-1"}, "SPOTIFY_MAX_RETRY_AFTER='-1' is not allowed"),
     ],
 )
 def test_load_rejects_bad_values_naming_setting(env: dict[str, str], message: str) -> None:
@@ -78,7 +83,8 @@ def test_load_rejects_bad_values_naming_setting(env: dict[str, str], message: st
 def test_load_never_echoes_a_secret_in_errors() -> None:
     # GIVEN a secret and a bad unrelated setting
     with pytest.raises(SettingsError) as info:
-        load({"SPOTIPY_CLIENT_SECRET": "hunter2-secret", "SPOTIFY_PIPELINE_PLATFORM": "x"})
+        secret = "hunter2-secret"  # pragma: allowlist secret
+        load({"SPOTIPY_CLIENT_SECRET": secret, "SPOTIFY_PIPELINE_PLATFORM": "x"})
     assert "hunter2-secret" not in str(info.value)
 
 
