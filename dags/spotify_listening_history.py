@@ -20,9 +20,12 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from spotify_etl.assets import asset_name, plays_extra
 
 DAG_ID = "spotify_listening_history"
+PLAYS = Asset(name=asset_name("plays"))
 
 
 def _run_context() -> tuple[str, str]:
@@ -62,7 +65,7 @@ def spotify_listening_history() -> None:
         day, run_id = _run_context()
         return pipeline.run_extract_plays(settings.load(), day, run_id)
 
-    @task
+    @task(outlets=[PLAYS])
     def transform(extracted: dict[str, Any]) -> dict[str, Any]:
         """#### Transform
         Rebuilds the `plays` partitions of the run's day and the day before.
@@ -70,7 +73,9 @@ def spotify_listening_history() -> None:
         from spotify_etl import pipeline, settings
 
         _, run_id = _run_context()
-        return pipeline.run_transform_plays(settings.load(), extracted["extracted_date"], run_id)
+        result = pipeline.run_transform_plays(settings.load(), extracted["extracted_date"], run_id)
+        get_current_context()["outlet_events"][PLAYS].extra = plays_extra(result)
+        return result
 
     @task
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:

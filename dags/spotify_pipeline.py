@@ -4,7 +4,7 @@
 Daily snapshot of Spotify playlists into a queryable lake, on the **local** platform (folders +
 DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE_PLATFORM`.
 
-`extract` → `plan` → `transform_shard` ×N → `transform` → `crawl` → `check` → `query`
+`extract` → `plan` → `transform_shard` ×N → `transform` → `crawl` → `check` → `query` → `report`
 
 | task | does | returns (XCom) |
 |---|---|---|
@@ -14,6 +14,7 @@ DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE
 | `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
 | `check` | data-quality SQL: no NULL or duplicate keys, playlists present | failures (the task fails on any) |
 | `query` | the top-artists report in Athena SQL | a 10-row preview |
+| `report` | JSON + self-contained HTML page with charts (rows, quarantine, API calls, changes, artists, decades, listening, cost estimate) | where the report is |
 
 Every write targets the partition of the run's logical date, so re-running a date replaces that
 date and nothing else. Settings come from the environment (see the README); a bad one fails the
@@ -26,9 +27,12 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Asset, dag, get_current_context, task
+
+from spotify_etl.assets import SNAPSHOT_TABLES, asset_name, snapshot_extras
 
 DAG_ID = "spotify_pipeline"
+CURATED = {table: Asset(name=asset_name(table)) for table in SNAPSHOT_TABLES}
 TRANSFORM_SHARD_DOC = """#### Transform shard
 One invocation of the transform function per shard (dynamic task mapping): the whole date when
 unsplit, a share of its playlists otherwise (`SPOTIFY_TRANSFORM_SHARDS`).
@@ -91,7 +95,7 @@ def spotify_pipeline() -> None:
             settings.load(), extracted["snapshot_date"], shard, run_id
         )
 
-    @task
+    @task(outlets=list(CURATED.values()))
     def transform(extracted: dict[str, Any], shard_results: list[dict[str, Any]]) -> dict[str, Any]:
         """#### Transform
         The date's curated Parquet tables, one file per table: the single invocation's result,
@@ -103,7 +107,11 @@ def spotify_pipeline() -> None:
         config = settings.load()
         # Index, never iterate, the mapped results: only the single shard's result is needed.
         single = [shard_results[0]] if config.transform_shards == 1 else None
-        return pipeline.run_transform(config, extracted["snapshot_date"], run_id, single)
+        result = pipeline.run_transform(config, extracted["snapshot_date"], run_id, single)
+        events = get_current_context()["outlet_events"]
+        for table, extra in snapshot_extras(result).items():  # partition and row count per table
+            events[CURATED[table]].extra = extra
+        return result
 
     @task
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
@@ -115,13 +123,18 @@ def spotify_pipeline() -> None:
         return pipeline.run_crawl(settings.load())
 
     @task
-    def check(transformed: dict[str, Any], crawled: dict[str, Any]) -> dict[str, Any]:
+    def check(
+        extracted: dict[str, Any], transformed: dict[str, Any], crawled: dict[str, Any]
+    ) -> dict[str, Any]:
         """#### Check
-        Data-quality SQL on the date's partitions; fails listing the offending rows.
+        Data-quality SQL on the date's partitions (keys, references, rows against the
+        manifest); fails listing the offending rows.
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.run_checks(settings.load(), transformed["snapshot_date"])
+        return pipeline.run_checks(
+            settings.load(), transformed["snapshot_date"], extracted.get("playlists_with_metadata")
+        )
 
     @task
     def query(checked: dict[str, Any]) -> dict[str, Any]:
@@ -132,13 +145,29 @@ def spotify_pipeline() -> None:
 
         return pipeline.run_report_query(settings.load(), checked["snapshot_date"])
 
+    @task
+    def report(
+        extracted: dict[str, Any],
+        transformed: dict[str, Any],
+        crawled: dict[str, Any],
+        queried: dict[str, Any],
+    ) -> dict[str, Any]:
+        """#### Report
+        The run report: JSON and a self-contained HTML page with charts, in the lake.
+        """
+        from spotify_etl import pipeline, settings
+
+        run = {"extract": extracted, "transform": transformed, "crawl": crawled}
+        return pipeline.run_report(settings.load(), transformed["snapshot_date"], run)
+
     # TaskFlow passes XComArgs where the functions declare their resolved values; mypy cannot
     # see through the decorator, hence the ignores on the wiring lines only.
     extracted = extract()
     shard_results = transform_shard.partial(extracted=extracted).expand(shard=plan(extracted))  # type: ignore[arg-type]
     transformed = transform(extracted, shard_results)  # type: ignore[arg-type]
     crawled = crawl(transformed)  # type: ignore[arg-type]
-    query(check(transformed, crawled))  # type: ignore[arg-type]
+    queried = query(check(extracted, transformed, crawled))  # type: ignore[arg-type]
+    report(extracted, transformed, crawled, queried)  # type: ignore[arg-type]
 
 
 spotify_pipeline()

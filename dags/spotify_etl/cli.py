@@ -4,6 +4,7 @@
     spotify-pipeline extract --date D [--source sample|spotify] [--playlist ID ...] [--out RAW]
     spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
     spotify-pipeline query "SQL" | --file F.sql
+    spotify-pipeline report [--date D]
     spotify-pipeline auth [--no-browser]
 
 Only `run` imports Airflow; the other commands start fast. A user error prints one line
@@ -136,6 +137,14 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from spotify_etl import pipeline
+
+    result = pipeline.run_report(_settings(args), args.date)
+    print(result["html"])
+    return 0
+
+
 def cmd_auth(args: argparse.Namespace) -> int:
     from spotify_etl import auth
 
@@ -248,6 +257,13 @@ def build_parser() -> argparse.ArgumentParser:
     common(q)
     q.set_defaults(func=cmd_query)
 
+    rp = sub.add_parser("report", help="write the date's report (JSON + HTML with charts)")
+    rp.add_argument(
+        "--date", type=_date, default=_today(), help="snapshot date (default: today, UTC)"
+    )
+    common(rp)
+    rp.set_defaults(func=cmd_report)
+
     au = sub.add_parser("auth", help="log in once in a browser and print a refresh token")
     au.add_argument("--no-browser", action="store_true", help="print the address only")
     au.add_argument(
@@ -278,6 +294,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
     return code
 
 

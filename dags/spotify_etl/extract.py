@@ -306,6 +306,10 @@ def summary(manifest: dict[str, Any], raw_root: str) -> dict[str, Any]:
         "snapshot_date": manifest["snapshot_date"],
         "raw_uri": raw_partition(raw_root, manifest["snapshot_date"]),
         "playlists": len(manifest["playlists"]),
+        # playlist.json files landed: the rows the playlists table must have for this date
+        "playlists_with_metadata": sum(
+            any(f["name"] == "playlist.json" for f in p["files"]) for p in manifest["playlists"]
+        ),
         "statuses": manifest["statuses"],
         "api_calls": manifest["run"]["api_calls"],
         "http_429": manifest["run"]["http_429"],

@@ -6,6 +6,7 @@ small JSON-able dict (URIs, counts) — never data. The DAG only wires these tog
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -131,17 +132,31 @@ def run_transform(
 
 
 def run_crawl(settings: Settings) -> dict[str, Any]:
-    """Catalog the curated zone; return tables, partitions and schema changes."""
-    return get_platform(settings).crawl()
+    """Catalog the curated zone; return tables, partitions, schema changes and duration."""
+    started = time.monotonic()
+    result = get_platform(settings).crawl()
+    return {**result, "seconds": round(time.monotonic() - started, 3)}
 
 
-def run_checks(settings: Settings, snapshot_date: str) -> dict[str, Any]:
+def run_report(
+    settings: Settings, snapshot_date: str, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Write the date's report (JSON + HTML with charts); return where it is."""
+    from spotify_etl.report import write_report
+
+    return write_report(settings, snapshot_date, run)
+
+
+def run_checks(
+    settings: Settings, snapshot_date: str, expected_playlists: int | None = None
+) -> dict[str, Any]:
     """Run the data-quality checks of the date's partitions.
 
     Raises:
         CheckFailed: Some check returned rows; the message shows them.
     """
-    result = get_platform(settings).query(sql.key_checks(snapshot_date), max_rows=50)
+    text = sql.key_checks(snapshot_date, expected_playlists)
+    result = get_platform(settings).query(text, max_rows=50)
     if result["row_count"]:
         lines = "; ".join(
             f"{table}: {problem} {key or ''} ×{n}".replace("  ", " ")

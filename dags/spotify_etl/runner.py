@@ -17,7 +17,7 @@ from typing import Any
 import spotify_etl
 
 DAG_ID = "spotify_pipeline"
-DAG_IDS = ("spotify_pipeline", "spotify_listening_history")
+DAG_IDS = ("spotify_pipeline", "spotify_listening_history", "spotify_report_refresh")
 
 
 @dataclass
@@ -165,6 +165,9 @@ def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
             lines.append(f"not run: {', '.join(outcome.not_run)}")
         lines.append("the error is logged above; rerun with --verbose for every task log")
         return "\n".join(lines)
+    if outcome.dag_id == "spotify_report_refresh":
+        lines.append(f"report: {outcome.xcoms.get('report', {}).get('html')}")
+        return "\n".join(lines)
     if outcome.dag_id == "spotify_listening_history":
         ext = outcome.xcoms.get("extract", {})
         tr = outcome.xcoms.get("transform", {})
@@ -192,10 +195,13 @@ def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
     changes = crawl.get("schema_changes", [])
     lines.append(f"crawl: {len(crawl.get('tables', {}))} tables, {len(changes)} schema changes")
     lines.append(f"lake: {settings.home.resolve()}")
+    rep = outcome.xcoms.get("report", {})
     q = outcome.xcoms.get("query", {})
     if q:
         from spotify_etl.cli import _table
 
         lines.append(f"report {q.get('query')}:")
         lines.append(_table(q["columns"], q["rows"]))
+    if rep:
+        lines.append(f"report: {rep['html']}")
     return "\n".join(lines)

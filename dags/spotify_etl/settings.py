@@ -29,6 +29,12 @@ AWS_NAMES = (
     "GLUE_CRAWLER",
     "ATHENA_WORKGROUP",
 )
+# Prices (USD) of the run's AWS cost estimate in the report; settings of the same names override.
+PRICES = {
+    "SPOTIFY_PRICE_ATHENA_PER_TB": 5.0,
+    "SPOTIFY_PRICE_LAMBDA_PER_GB_SECOND": 0.0000166667,
+    "SPOTIFY_PRICE_GLUE_PER_DPU_HOUR": 0.44,
+}
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:playlist:([0-9A-Za-z]{22})$")
 _URL = re.compile(
@@ -51,6 +57,8 @@ class Settings:
     max_quarantine_ratio: float = 0.05
     max_retry_after: float = 60.0
     transform_shards: int = 1
+    lambda_memory_mb: int = 3008
+    prices: Mapping[str, float] = field(default_factory=dict)
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
     redirect_uri: str | None = None
@@ -199,6 +207,21 @@ def load(
             "use a whole number from 1 to 64"
         )
 
+    prices: dict[str, float] = {}
+    for name, default in PRICES.items():
+        text = merged.get(name, "").strip() or str(default)
+        try:
+            prices[name] = float(text)
+        except ValueError:
+            prices[name] = -1.0
+        if prices[name] < 0:
+            raise SettingsError(f"{name}={text!r} is not allowed; use a price in USD (0 or more)")
+    raw_memory = merged.get("SPOTIFY_LAMBDA_MEMORY_MB", "").strip() or "3008"
+    if not raw_memory.isdigit() or not 128 <= int(raw_memory) <= 10240:
+        raise SettingsError(
+            f"SPOTIFY_LAMBDA_MEMORY_MB={raw_memory!r} is not allowed; use 128 to 10240"
+        )
+
     return Settings(
         platform=platform,  # type: ignore[arg-type]
         home=Path(home),
@@ -207,6 +230,8 @@ def load(
         max_quarantine_ratio=ratio,
         max_retry_after=max_wait,
         transform_shards=int(raw_shards),
+        lambda_memory_mb=int(raw_memory),
+        prices=prices,
         api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
         accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
         aws=aws,

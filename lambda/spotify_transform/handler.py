@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import time
 from typing import Any
 
 from spotify_transform.storage import ByteStore, is_s3
@@ -92,7 +93,9 @@ def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]
     if dataset != "playlists":
         raise TransformError(f"unknown dataset {dataset!r}; use playlists or plays")
     request = parse_event(event)
+    started = time.monotonic()
     result = run(_store(request.raw_root, request.curated_root), request)
+    result["seconds"] = round(time.monotonic() - started, 3)
     result["idempotency_key"] = event.get("idempotency_key")
     logger.info(json.dumps({"event": "transform_done", **result}, default=str))
     return result

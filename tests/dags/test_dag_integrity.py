@@ -21,7 +21,11 @@ def dagbag() -> Any:
 
 def test_dag_files_import_without_errors(dagbag: Any) -> None:
     assert dagbag.import_errors == {}
-    assert set(dagbag.dags) == {"spotify_pipeline", "spotify_listening_history"}
+    assert set(dagbag.dags) == {
+        "spotify_pipeline",
+        "spotify_listening_history",
+        "spotify_report_refresh",
+    }
 
 
 @pytest.mark.parametrize(
@@ -53,20 +57,47 @@ def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
         "crawl",
         "check",
         "query",
+        "report",
     }
     downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
     assert downstream == {
-        "extract": ["plan", "transform", "transform_shard"],
+        "extract": ["check", "plan", "report", "transform", "transform_shard"],
         "plan": ["transform_shard"],
         "transform_shard": ["transform"],
-        "transform": ["check", "crawl"],
-        "crawl": ["check"],
+        "transform": ["check", "crawl", "report"],
+        "crawl": ["check", "report"],
         "check": ["query"],
-        "query": [],
+        "query": ["report"],
+        "report": [],
     }
     for task in dag.tasks:
         assert task.retries >= 2, task.task_id
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
+
+
+def test_transforms_update_the_curated_assets_the_refresh_is_scheduled_on(dagbag: Any) -> None:
+    # GIVEN the producers' outlets and the refresh DAG's schedule
+    pipeline = dagbag.dags["spotify_pipeline"].get_task("transform")
+    listening = dagbag.dags["spotify_listening_history"].get_task("transform")
+    produced = {a.name for a in [*pipeline.outlets, *listening.outlets]}
+    refresh = dagbag.dags["spotify_report_refresh"]
+    consumed = {a.name for a in refresh.timetable.asset_condition.objects}
+    # THEN every curated table is an Asset, and the refresh listens to items and plays
+    assert produced == {
+        f"spotify_pipeline.curated.{t}"
+        for t in (
+            "playlists",
+            "playlist_items",
+            "tracks",
+            "albums",
+            "artists",
+            "track_artists",
+            "quarantine",
+            "plays",
+        )
+    }
+    assert consumed == {"spotify_pipeline.curated.playlist_items", "spotify_pipeline.curated.plays"}
+    assert refresh.default_args["retries"] >= 2 and refresh.doc_md
 
 
 def test_listening_dag_wires_extract_transform_crawl(dagbag: Any) -> None:
@@ -75,7 +106,10 @@ def test_listening_dag_wires_extract_transform_crawl(dagbag: Any) -> None:
     assert downstream == {"extract": ["transform"], "transform": ["crawl"], "crawl": []}
 
 
-@pytest.mark.parametrize("dag_file", ["spotify_pipeline.py", "spotify_listening_history.py"])
+@pytest.mark.parametrize(
+    "dag_file",
+    ["spotify_pipeline.py", "spotify_listening_history.py", "spotify_report_refresh.py"],
+)
 def test_dag_parse_does_not_import_heavy_libraries(dag_file: str) -> None:
     # WHEN the DAG file is imported in a fresh interpreter
     code = (

@@ -52,6 +52,8 @@ def test_run_completes_and_prints_summary(
     assert f"lake: {home}" in out
     assert "report reports/top_artists.sql:" in out and "artist" in out
     assert (home / "catalog.duckdb").is_file()
+    report = home / "reports" / f"snapshot_date={DATE}" / "report.html"
+    assert f"report: {report}" in out and report.is_file()
 
 
 def test_run_again_for_same_date_leaves_same_curated_data(
@@ -150,3 +152,18 @@ def test_run_split_into_shards_gives_the_same_tables(
     for table in ("playlists", "playlist_items", "tracks", "albums", "artists", "track_artists"):
         part = f"curated/{table}/snapshot_date={DATE}/part-00000.parquet"
         assert pl.read_parquet(home / part).equals(pl.read_parquet(tmp_path / part)), table
+
+
+def test_report_refresh_dag_rewrites_the_report(
+    lake: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # GIVEN a lake with the date's tables (module fixture) and its report removed
+    home, first = lake
+    assert first.returncode == 0
+    report = home / "reports" / f"snapshot_date={DATE}" / "report.html"
+    report.unlink()
+    # WHEN the refresh DAG runs for that date (as the Asset schedule would start it)
+    result = _run(home, "run", "--dag", "spotify_report_refresh", "--date", DATE)
+    # THEN the report is back
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert report.is_file() and f"report: {report}" in result.stdout

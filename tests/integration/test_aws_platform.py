@@ -180,6 +180,13 @@ def test_lambda_client_never_retries_and_outwaits_the_function(aws: str) -> None
 
 
 def _glue_setup(types: dict[str, str] | None = None) -> None:
+    # The crawl also (re)creates the analytics views through Athena, in the workgroup.
+    boto3.client("athena").create_work_group(
+        Name=NAMES["ATHENA_WORKGROUP"],
+        Configuration={
+            "ResultConfiguration": {"OutputLocation": "s3://sp-test-athena-results/athena/"}
+        },
+    )
     glue = boto3.client("glue")
     glue.create_database(DatabaseInput={"Name": NAMES["GLUE_DATABASE"]})
     glue.create_crawler(
@@ -360,13 +367,7 @@ def test_whole_dag_runs_on_the_aws_platform_under_moto(aws: str, tmp_path: Path)
         timeout=10,
     )
     _create_function(aws)
-    _glue_setup()
-    boto3.client("athena").create_work_group(
-        Name=NAMES["ATHENA_WORKGROUP"],
-        Configuration={
-            "ResultConfiguration": {"OutputLocation": "s3://sp-test-athena-results/athena/"}
-        },
-    )
+    _glue_setup()  # creates the workgroup too
     # moto's Lambda cannot run code: queue what the function answers for this date
     answer = {
         "snapshot_date": DAY,

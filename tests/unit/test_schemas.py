@@ -45,3 +45,20 @@ def test_data_dictionary_doc_is_generated_from_the_contracts() -> None:
     spec.loader.exec_module(module)
     # THEN the committed page is exactly what it generates (run scripts/gen_docs.py if not)
     assert (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == module.render()
+
+
+def test_asset_tables_are_the_snapshot_contract_tables() -> None:
+    from spotify_etl.assets import SNAPSHOT_TABLES
+
+    assert tuple(n for n, t in TABLES.items() if t.partition == "snapshot_date") == SNAPSHOT_TABLES
+
+
+def test_report_date_prefers_snapshots_then_plays_then_the_run_date() -> None:
+    from spotify_etl.assets import report_date
+
+    assert (
+        report_date([{"snapshot_date": "2026-11-24"}, {"snapshot_date": "2026-11-25"}], "x")
+        == "2026-11-25"
+    )
+    assert report_date([{"played_dates": ["2026-11-23", "2026-11-24"]}], "x") == "2026-11-24"
+    assert report_date([], "2026-11-20") == "2026-11-20"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pytest
 
 from spotify_etl import sql
 from spotify_etl.platforms.local import transpile
+from spotify_transform.schemas import TABLES, duckdb_type
 
 
 def test_render_substitutes_validated_dates() -> None:
@@ -35,41 +38,64 @@ def test_bundled_report_query_transpiles_to_duckdb() -> None:
     assert "APPROX_COUNT_DISTINCT" in statement.upper()
 
 
+def _tables(con: duckdb.DuckDBPyConnection, rows: dict[str, list[tuple[Any, ...]]]) -> None:
+    """Every contract table (all columns, plus snapshot_date); `rows` give (key…, date) values
+    for the first columns of a table, the others NULL."""
+    for name, table in TABLES.items():
+        if table.partition != "snapshot_date":
+            continue
+        cols = ", ".join(f"{c.name} {duckdb_type(c.dtype)}" for c in table.columns)
+        con.execute(f"CREATE TABLE {name} ({cols}, snapshot_date VARCHAR)")
+        for values in rows.get(name, []):
+            names = [c.name for c in table.columns][: len(values) - 1]
+            placeholders = ", ".join("?" for _ in values)
+            con.execute(
+                f"INSERT INTO {name} ({', '.join(names)}, snapshot_date) VALUES ({placeholders})",
+                values,
+            )
+
+
 def test_key_checks_find_duplicates_and_null_keys() -> None:
-    # GIVEN tables with one duplicate playlist and one NULL track key, other tables empty
+    # GIVEN one duplicate playlist and one NULL track key on the date, other tables empty
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE playlists AS SELECT * FROM (VALUES ('p1', '2026-11-25'), "
-        "('p1', '2026-11-25'), ('p2', '2026-11-24')) t(playlist_id, snapshot_date)"
-    )
-    con.execute(
-        "CREATE TABLE tracks AS SELECT * FROM "
-        "(VALUES (NULL, '2026-11-25'), ('t1', '2026-11-25')) t(track_id, snapshot_date)"
-    )
-    for table, cols in {
-        "playlist_items": "playlist_id VARCHAR, position BIGINT",
-        "albums": "album_id VARCHAR",
-        "artists": "artist_id VARCHAR",
-        "track_artists": "track_id VARCHAR, artist_id VARCHAR",
-    }.items():
-        con.execute(f"CREATE TABLE {table} ({cols}, snapshot_date VARCHAR)")
+    day = "2026-11-25"
+    _tables(con, {
+        "playlists": [("p1", day), ("p1", day), ("p2", "2026-11-24")],
+        "tracks": [(None, day), ("t1", day)],
+    })  # fmt: skip
     # WHEN the checks run for the date
-    (statement,) = transpile(sql.key_checks("2026-11-25"))
-    rows = con.execute(statement).fetchall()
+    (statement,) = transpile(sql.key_checks(day))
     # THEN exactly the two problems come back
-    assert rows == [("playlists", "duplicate_key", "p1", 2), ("tracks", "null_key", None, 1)]
+    assert con.execute(statement).fetchall() == [
+        ("playlists", "duplicate_key", "p1", 2),
+        ("tracks", "null_key", None, 1),
+    ]
 
 
 def test_key_checks_report_empty_playlists_partition() -> None:
     con = duckdb.connect()
-    for table, cols in {
-        "playlists": "playlist_id VARCHAR",
-        "playlist_items": "playlist_id VARCHAR, position BIGINT",
-        "tracks": "track_id VARCHAR",
-        "albums": "album_id VARCHAR",
-        "artists": "artist_id VARCHAR",
-        "track_artists": "track_id VARCHAR, artist_id VARCHAR",
-    }.items():
-        con.execute(f"CREATE TABLE {table} ({cols}, snapshot_date VARCHAR)")
+    _tables(con, {})
     (statement,) = transpile(sql.key_checks("2026-11-25"))
     assert con.execute(statement).fetchall() == [("playlists", "empty_partition", None, 0)]
+
+
+def test_key_checks_find_broken_references_and_manifest_mismatch() -> None:
+    # GIVEN an item pointing at a missing track, a credit at a missing artist, 2 playlists
+    con = duckdb.connect()
+    day = "2026-11-25"
+    _tables(con, {
+        "playlists": [("p1", day), ("p2", day)],
+        "playlist_items": [("p1", 0, "gone", day)],
+        "tracks": [("t1", "One", "al1", day)],
+        "albums": [("al1", day)],
+        "artists": [("a1", day)],
+        "track_artists": [("t1", "nobody", 0, day)],
+    })  # fmt: skip
+    # WHEN the checks run, expecting 3 playlists from the manifest
+    (statement,) = transpile(sql.key_checks(day, expected_playlists=3))
+    # THEN each broken reference and the count mismatch is a row
+    assert con.execute(statement).fetchall() == [
+        ("playlist_items", "missing_tracks", "gone", 1),
+        ("playlists", "rows_differ_from_manifest_3", None, 2),
+        ("track_artists", "missing_artists", "nobody", 1),
+    ]

@@ -27,6 +27,7 @@ from typing import Any
 
 from spotify_etl.platforms.base import PlatformError
 from spotify_etl.settings import Settings
+from spotify_etl.sql import views
 from spotify_transform.schemas import TABLES, athena_type
 from spotify_transform.storage import ByteStore
 
@@ -182,10 +183,13 @@ class AwsPlatform:
                 f"crawler {name} {last['Status']}: {last.get('ErrorMessage', 'no message')}"
             )
         tables, changes = self.compare_catalog()
+        for view_sql in views().values():  # the analytics views, as Athena views
+            self.query(view_sql, max_rows=0)
         return {
             "crawler": name,
             "last_crawl": last.get("Status"),
             "tables": tables,
+            "views": sorted(views()),
             "schema_changes": changes,
         }
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from spotify_etl.platforms.base import PlatformError
+from spotify_etl.sql import views
 from spotify_transform.schemas import TABLES, duckdb_type
 from spotify_transform.storage import ByteStore
 
@@ -103,6 +104,13 @@ class LocalPlatform:
                 con.execute(f'CREATE OR REPLACE VIEW "{table}" AS {select}')
                 tables[table] = {"partitions": partitions}
             after = self._columns(con)
+            # The analytics views, written in Athena SQL, on top of the tables.
+            for name, text in views().items():
+                for statement in transpile(text):
+                    try:
+                        con.execute(statement)
+                    except duckdb.Error as exc:
+                        raise PlatformError(f"view {name}: {str(exc).splitlines()[0]}") from None
         changes: list[dict[str, Any]] = []
         for table, cols in after.items():
             tables[table]["columns"] = len(cols)
@@ -117,7 +125,12 @@ class LocalPlatform:
                 changes.append(
                     {"table": table, "added": added, "removed": removed, "retyped": retyped}
                 )
-        return {"catalog": str(self.catalog), "tables": tables, "schema_changes": changes}
+        return {
+            "catalog": str(self.catalog),
+            "tables": tables,
+            "views": sorted(views()),
+            "schema_changes": changes,
+        }
 
     @staticmethod
     def _columns(con: Any) -> dict[str, dict[str, str]]:
@@ -127,7 +140,8 @@ class LocalPlatform:
         ).fetchall()
         out: dict[str, dict[str, str]] = {}
         for table, column, dtype in rows:
-            out.setdefault(table, {})[column] = dtype
+            if table in TABLES:  # the contract tables; the analytics views are rebuilt each crawl
+                out.setdefault(table, {})[column] = dtype
         return out
 
     # ------------------------------------------------------------------ query

@@ -45,11 +45,32 @@ def load(name: str) -> str:
     return (resources.files("spotify_etl.sql") / name).read_text(encoding="utf-8")
 
 
-def key_checks(snapshot_date: str) -> str:
+def views() -> dict[str, str]:
+    """The analytics views (`sql/views/<name>.sql`, each one CREATE OR REPLACE VIEW), by name."""
+    folder = resources.files("spotify_etl.sql") / "views"
+    return {
+        entry.name.removesuffix(".sql"): entry.read_text(encoding="utf-8")
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+        if entry.name.endswith(".sql")
+    }
+
+
+REFERENCES = (
+    # (table, column, referenced table, referenced column)
+    ("playlist_items", "track_id", "tracks", "track_id"),
+    ("track_artists", "track_id", "tracks", "track_id"),
+    ("track_artists", "artist_id", "artists", "artist_id"),
+    ("tracks", "album_id", "albums", "album_id"),
+)
+
+
+def key_checks(snapshot_date: str, expected_playlists: int | None = None) -> str:
     """One query over every snapshot table: rows returned are data-quality failures.
 
     Checks, per table with a key: no NULL key, no duplicate key within the date's partition;
-    and the `playlists` partition is not empty.
+    referential integrity (items → tracks, credits → tracks and artists, tracks → albums);
+    the `playlists` partition is not empty and, when the manifest says how many playlists were
+    read, holds exactly that many rows.
     """
     parts: list[str] = []
     for table in TABLES.values():
@@ -68,8 +89,21 @@ def key_checks(snapshot_date: str) -> str:
             f"SELECT '{table.name}', 'null_key', CAST(NULL AS varchar), count(*) "
             f"FROM {table.name} WHERE {where} AND ({nulls}) HAVING count(*) > 0"
         )
+    for child, column, ref, ref_column in REFERENCES:
+        parts.append(
+            f"SELECT '{child}', 'missing_{ref}', CAST(c.{column} AS varchar), count(*) "
+            f"FROM {child} AS c LEFT JOIN {ref} AS r ON r.{ref_column} = c.{column} "
+            f"AND r.snapshot_date = c.snapshot_date WHERE c.snapshot_date = '{snapshot_date}' "
+            f"AND c.{column} IS NOT NULL AND r.{ref_column} IS NULL GROUP BY c.{column}"
+        )
     parts.append(
         "SELECT 'playlists', 'empty_partition', CAST(NULL AS varchar), count(*) "
         f"FROM playlists WHERE snapshot_date = '{snapshot_date}' HAVING count(*) = 0"
     )
+    if expected_playlists is not None:
+        parts.append(
+            f"SELECT 'playlists', 'rows_differ_from_manifest_{int(expected_playlists)}', "
+            f"CAST(NULL AS varchar), count(*) FROM playlists WHERE snapshot_date = "
+            f"'{snapshot_date}' HAVING count(*) <> {int(expected_playlists)}"
+        )
     return "\nUNION ALL\n".join(parts) + "\nORDER BY 1, 2, 3"

@@ -1,0 +1,190 @@
+"""The run report: a JSON file and a self-contained HTML page with charts, per snapshot date.
+
+Figures come from the curated tables and views through the platform's query engine (the same
+Athena SQL on both platforms) and from the raw-zone manifest. Charts are inline SVG drawn here,
+so the page needs no network and no JavaScript. `render_html` is pure.
+
+Written to `<home>/reports/snapshot_date=D/` locally, `s3://<curated>/_reports/snapshot_date=D/`
+on AWS (outside every table folder, so the crawler never sees it).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+
+from spotify_etl import sql
+from spotify_etl.extract import MANIFEST
+from spotify_etl.platforms import Platform, get_platform
+from spotify_etl.settings import PRICES, Settings
+from spotify_transform.schemas import TABLES
+from spotify_transform.storage import join
+from spotify_transform.transform import raw_partition
+
+
+def report_folder(settings: Settings, platform: Platform, snapshot_date: str) -> str:
+    """Where the date's report goes."""
+    if platform.name == "local":
+        return join(str(settings.home.resolve()), "reports", f"snapshot_date={snapshot_date}")
+    return join(platform.curated_root, "_reports", f"snapshot_date={snapshot_date}")
+
+
+def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
+    result = platform.query(sql, max_rows=1000)
+    scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
+    return [list(r) for r in result["rows"]]
+
+
+def gather(
+    settings: Settings, platform: Platform, snapshot_date: str, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Collect the report's figures for one date (run: XComs of the DAG run, when known)."""
+    run = run or {}
+    d = snapshot_date
+    scanned: list[int] = []
+    counts: dict[str, int] = {}
+    for name, table in TABLES.items():
+        if table.partition == "snapshot_date":
+            sql_count = f"SELECT count(*) FROM {name} WHERE snapshot_date = '{d}'"
+            found = _rows(platform, sql_count, scanned)
+            counts[name] = int(found[0][0]) if found and found[0][0] is not None else 0
+
+    def report(name: str) -> list[list[Any]]:
+        return _rows(
+            platform, sql.render(sql.load(f"reports/{name}.sql"), snapshot_date=d), scanned
+        )
+
+    quarantine = report("quarantine_reasons")
+    top_artists = report("leaderboard_top10")
+    decades = report("release_decades")
+    changes = report("changes_summary")
+    listening = report("listening_last14")
+    manifest_uri = join(raw_partition(platform.raw_root, d), MANIFEST)
+    manifest = (
+        json.loads(platform.store.read(manifest_uri)) if platform.store.exists(manifest_uri) else {}
+    )
+    transform = run.get("transform", {})
+    crawl = run.get("crawl", {})
+    cost = {"athena_usd": 0.0, "lambda_usd": 0.0, "crawler_usd": 0.0}
+    if platform.name == "aws":  # the local platform costs nothing
+        price = {**PRICES, **settings.prices}
+        cost["athena_usd"] = round(sum(scanned) / 1e12 * price["SPOTIFY_PRICE_ATHENA_PER_TB"], 6)
+        seconds = float(transform.get("seconds", 0) or 0)
+        gb_seconds = seconds * settings.lambda_memory_mb / 1024
+        cost["lambda_usd"] = round(gb_seconds * price["SPOTIFY_PRICE_LAMBDA_PER_GB_SECOND"], 6)
+        crawl_seconds = max(600.0, float(crawl.get("seconds", 0) or 0))  # billed 10 min minimum
+        dpu_hours = crawl_seconds / 3600 * 2  # crawlers run on 2 DPUs
+        cost["crawler_usd"] = round(dpu_hours * price["SPOTIFY_PRICE_GLUE_PER_DPU_HOUR"], 6)
+    cost["total_usd"] = round(sum(cost.values()), 6)
+    return {
+        "snapshot_date": d,
+        "platform": platform.name,
+        "rows": counts,
+        "entries_in": transform.get("entries"),
+        "quarantined": {r[0]: int(r[1]) for r in quarantine},
+        "dropped_episodes": transform.get("dropped_episodes"),
+        "api": {
+            "calls": manifest.get("run", {}).get("api_calls"),
+            "http_429": manifest.get("run", {}).get("http_429"),
+            "statuses": manifest.get("statuses", {}),
+            "shapes": manifest.get("api_shape", {}),
+        },
+        "schema_changes": crawl.get("schema_changes", []),
+        "playlist_changes": [
+            {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in changes
+        ],
+        "top_artists": [
+            {"artist": r[0], "entries": int(r[1]), "playlists": int(r[2])} for r in top_artists
+        ],
+        "release_decades": [{"decade": int(r[0]), "entries": int(r[1])} for r in decades],
+        "listening_daily": [{"date": str(r[0]), "plays": int(r[1])} for r in reversed(listening)],
+        "bytes_scanned": sum(scanned),
+        "cost_estimate": cost,
+    }  # fmt: skip
+
+
+def _bars(title: str, items: list[tuple[str, float]], color: str) -> str:
+    """A horizontal bar chart as inline SVG (empty data gives a labelled empty chart)."""
+    width, row, label_w = 640, 24, 220
+    height = max(1, len(items)) * row + 40
+    top = max((v for _, v in items), default=0) or 1
+    bars = []
+    for i, (label, value) in enumerate(items):
+        y = 30 + i * row
+        w = (width - label_w - 60) * value / top
+        bars.append(
+            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>'
+            f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" '
+            f'height="{row - 6}" fill="{color}"/>'
+            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{value:g}</text>'
+        )
+    if not items:
+        bars.append(f'<text x="{label_w}" y="50">no data</text>')
+    return (
+        f'<figure><svg role="img" aria-label="{html.escape(title)}" width="{width}" '
+        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
+        f'font-size="13"><text x="0" y="18" font-weight="bold">{html.escape(title)}</text>'
+        f"{''.join(bars)}</svg></figure>"
+    )
+
+
+def render_html(report: dict[str, Any]) -> str:
+    """The self-contained page (inline CSS and SVG, no external resources)."""
+    r = report
+    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in r["rows"].items())
+    cost = r["cost_estimate"]
+    artists = [(a["artist"], a["entries"]) for a in r["top_artists"]]
+    decades = [(f"{d['decade']}s", d["entries"]) for d in r["release_decades"]]
+    days = [(d["date"], d["plays"]) for d in r["listening_daily"]]
+    changes = [(f"{c['playlist_id']} {c['change']}", c["tracks"]) for c in r["playlist_changes"]]
+    charts = [
+        _bars("Rows per table", list(r["rows"].items()), "#4c78a8"),
+        _bars("Top artists (playlist entries)", artists, "#f58518"),
+        _bars("Release decades (entries)", decades, "#54a24b"),
+        _bars("Listening per day (plays)", days, "#b279a2"),
+        _bars("Quarantined (by reason)", list(r["quarantined"].items()), "#e45756"),
+        _bars("Playlist changes (tracks)", changes, "#72b7b2"),
+    ]
+    api = r["api"]
+    return f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<title>spotify-pipeline report {html.escape(r["snapshot_date"])}</title>
+<style>body{{font-family:sans-serif;max-width:720px;margin:2em auto;color:#222}}
+table{{border-collapse:collapse}}td{{border-bottom:1px solid #ddd;padding:2px 12px}}
+figure{{margin:1.5em 0}}</style></head><body>
+<h1>spotify-pipeline — {html.escape(r["snapshot_date"])} ({html.escape(r["platform"])})</h1>
+<p>Entries read: {r["entries_in"]} · episodes dropped: {r["dropped_episodes"]} ·
+API calls: {api["calls"]} · HTTP 429: {api["http_429"]} ·
+statuses: {html.escape(json.dumps(api["statuses"]))} ·
+schema changes: {len(r["schema_changes"])}</p>
+<p>Estimated AWS cost of this run: ${cost["total_usd"]:.4f}
+(Athena ${cost["athena_usd"]:.4f}, Lambda ${cost["lambda_usd"]:.4f},
+crawler ${cost["crawler_usd"]:.4f}; {r["bytes_scanned"]} bytes scanned).</p>
+<table>{rows}</table>
+{"".join(charts)}
+</body></html>
+"""  # fmt: skip
+
+
+def write_report(
+    settings: Settings, snapshot_date: str, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Gather, render and store the report; return where it is."""
+    platform = get_platform(settings)
+    report = gather(settings, platform, snapshot_date, run)
+    folder = report_folder(settings, platform, snapshot_date)
+    platform.store.write(
+        join(folder, "report.json"),
+        json.dumps(report, indent=2, ensure_ascii=False).encode(),
+        "application/json",
+    )
+    platform.store.write(
+        join(folder, "report.html"), render_html(report).encode(), "text/html; charset=utf-8"
+    )
+    return {
+        "snapshot_date": snapshot_date,
+        "json": join(folder, "report.json"),
+        "html": join(folder, "report.html"),
+        "cost_usd": report["cost_estimate"]["total_usd"],
+    }

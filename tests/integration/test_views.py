@@ -1,0 +1,147 @@
+"""The analytics views (Athena SQL, transpiled for DuckDB) on fixture Parquet: exact rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from spotify_etl.platforms.local import LocalPlatform
+from spotify_transform.schemas import TABLES
+
+D1, D2 = "2026-11-01", "2026-11-02"
+
+
+def _write(root: Path, table: str, part: str, rows: list[dict[str, Any]]) -> None:
+    schema = TABLES[table].schema
+    frame = pl.DataFrame([{c: r.get(c) for c in schema} for r in rows], schema=schema)
+    folder = root / "curated" / table / f"{TABLES[table].partition}={part}"
+    folder.mkdir(parents=True)
+    frame.write_parquet(folder / "part-00000.parquet")
+
+
+@pytest.fixture(scope="module")
+def lake(tmp_path_factory: pytest.TempPathFactory) -> LocalPlatform:
+    """Two snapshots: playlist A changes (t2 removed, t3 added); B shares t1 and t3 with A on D2;
+    C is hidden on D2 (metadata only) and must not look emptied; plays on two days."""
+    root = tmp_path_factory.mktemp("lake")
+    for day, a_tracks, c_visible in ((D1, ["t1", "t2"], True), (D2, ["t1", "t3", "t1"], False)):
+        _write(root, "playlists", day, [
+            {"playlist_id": "A", "name": "Alpha", "items_accessible": True},
+            {"playlist_id": "B", "name": "Beta", "items_accessible": True},
+            {"playlist_id": "C", "name": "Gamma", "items_accessible": c_visible},
+        ])  # fmt: skip
+        items = [{"playlist_id": "A", "position": i, "track_id": t} for i, t in enumerate(a_tracks)]
+        items += [
+            {"playlist_id": "B", "position": i, "track_id": t}
+            for i, t in enumerate(["t3", "t1"] if day == D2 else ["t1"])
+        ]
+        if c_visible:
+            items += [{"playlist_id": "C", "position": 0, "track_id": "t2"}]
+        _write(root, "playlist_items", day, items)
+        _write(root, "tracks", day, [
+            {"track_id": "t1", "name": "One", "album_id": "al1"},
+            {"track_id": "t2", "name": "Two", "album_id": "al2"},
+            {"track_id": "t3", "name": "Three", "album_id": "al1"},
+        ])  # fmt: skip
+        _write(root, "albums", day, [
+            {"album_id": "al1", "name": "First", "release_date": date(1997, 1, 1)},
+            {"album_id": "al2", "name": "Second", "release_date": date(2003, 5, 1)},
+        ])  # fmt: skip
+        _write(
+            root,
+            "artists",
+            day,
+            [{"artist_id": "x", "name": "Xeno"}, {"artist_id": "y", "name": "Yara"}],
+        )
+        _write(root, "track_artists", day, [
+            {"track_id": "t1", "artist_id": "x", "artist_position": 0},
+            {"track_id": "t1", "artist_id": "y", "artist_position": 1},
+            {"track_id": "t2", "artist_id": "y", "artist_position": 0},
+            {"track_id": "t3", "artist_id": "x", "artist_position": 0},
+        ])  # fmt: skip
+
+    def stamp(hour: int) -> datetime:
+        return datetime(2026, 11, 2, hour, tzinfo=UTC)
+
+    _write(root, "plays", D2, [
+        {"played_at": stamp(8), "track_id": "t1"},
+        {"played_at": stamp(9), "track_id": "t3"},
+        {"played_at": stamp(10), "track_id": "zz"},
+    ])  # fmt: skip
+    platform = LocalPlatform(root)
+    platform.crawl()
+    return platform
+
+
+def rows(platform: LocalPlatform, sql: str) -> list[list[Any]]:
+    return [list(r) for r in platform.query(sql, max_rows=1000)["rows"]]
+
+
+def test_playlist_tracks_current_shows_each_playlists_latest_readable_snapshot(
+    lake: LocalPlatform,
+) -> None:
+    got = rows(
+        lake,
+        "SELECT snapshot_date, playlist_id, position, track_name, album_name, artists FROM playlist_tracks_current ORDER BY playlist_id, position",
+    )
+    assert got == [
+        [D2, "A", 0, "One", "First", "Xeno, Yara"],
+        [D2, "A", 1, "Three", "First", "Xeno"],
+        [D2, "A", 2, "One", "First", "Xeno, Yara"],
+        [D2, "B", 0, "Three", "First", "Xeno"],
+        [D2, "B", 1, "One", "First", "Xeno, Yara"],
+        [D1, "C", 0, "Two", "Second", "Yara"],  # hidden on D2: its last readable state
+    ]
+
+
+def test_playlist_changes_lists_adds_and_removes_between_snapshots(lake: LocalPlatform) -> None:
+    got = rows(
+        lake,
+        "SELECT playlist_id, snapshot_date, previous_date, track_id, change FROM playlist_changes ORDER BY 1, 5, 4",
+    )
+    assert got == [
+        ["A", D2, D1, "t3", "added"],
+        ["A", D2, D1, "t2", "removed"],
+        ["B", D2, D1, "t3", "added"],
+    ]  # C, hidden on D2, is not reported as emptied
+
+
+def test_artist_leaderboard_counts_tracks_playlists_and_entries(lake: LocalPlatform) -> None:
+    got = rows(
+        lake,
+        f"SELECT artist_name, tracks, playlists, entries FROM artist_leaderboard WHERE snapshot_date = '{D2}' ORDER BY artist_name",
+    )
+    assert got == [["Xeno", 2, 2, 5], ["Yara", 1, 2, 3]]
+
+
+def test_release_years_by_year_and_decade(lake: LocalPlatform) -> None:
+    got = rows(
+        lake,
+        f"SELECT playlist_id, release_year, decade, entries FROM release_years WHERE snapshot_date = '{D1}' ORDER BY 1, 2",
+    )
+    assert got == [
+        ["A", 1997, 1990, 1],
+        ["A", 2003, 2000, 1],
+        ["B", 1997, 1990, 1],
+        ["C", 2003, 2000, 1],
+    ]
+
+
+def test_playlist_overlap_counts_shared_tracks_per_pair(lake: LocalPlatform) -> None:
+    got = rows(
+        lake,
+        "SELECT snapshot_date, playlist_a, playlist_b, shared_tracks FROM playlist_overlap ORDER BY 1, 2, 3",
+    )
+    assert got == [[D1, "A", "B", 1], [D1, "A", "C", 1], [D2, "A", "B", 2]]
+
+
+def test_listening_daily_counts_plays_per_artist(lake: LocalPlatform) -> None:
+    got = rows(
+        lake,
+        "SELECT played_date, artist_name, plays FROM listening_daily ORDER BY artist_name NULLS LAST",
+    )
+    assert got == [[D2, "Xeno", 2], [D2, "Yara", 1], [D2, None, 1]]
