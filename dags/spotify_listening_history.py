@@ -28,15 +28,6 @@ DAG_ID = "spotify_listening_history"
 PLAYS = Asset(name=asset_name("plays"))
 
 
-def _run_context() -> tuple[str, str]:
-    """(partition date, run id) of the running task's DAG run."""
-    from spotify_etl.pipeline import partition_date
-
-    ctx = get_current_context()
-    dag_run = ctx["dag_run"]
-    return partition_date(ctx.get("logical_date"), dag_run.run_after), str(dag_run.run_id)
-
-
 @dag(
     dag_id=DAG_ID,
     schedule="@hourly",
@@ -62,7 +53,7 @@ def spotify_listening_history() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        day, run_id = _run_context()
+        day, run_id = pipeline.current_run()
         return pipeline.run_extract_plays(settings.load(), day, run_id)
 
     @task(outlets=[PLAYS])
@@ -72,7 +63,7 @@ def spotify_listening_history() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        _, run_id = _run_context()
+        _, run_id = pipeline.current_run()
         result = pipeline.run_transform_plays(settings.load(), extracted["extracted_date"], run_id)
         get_current_context()["outlet_events"][PLAYS].extra = plays_extra(result)
         return result

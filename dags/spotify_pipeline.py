@@ -39,15 +39,6 @@ unsplit, a share of its playlists otherwise (`SPOTIFY_TRANSFORM_SHARDS`).
 """
 
 
-def _run_context() -> tuple[str, str]:
-    """(partition date, run id) of the running task's DAG run."""
-    from spotify_etl.pipeline import partition_date
-
-    ctx = get_current_context()
-    dag_run = ctx["dag_run"]
-    return partition_date(ctx.get("logical_date"), dag_run.run_after), str(dag_run.run_id)
-
-
 @dag(
     dag_id=DAG_ID,
     schedule="@daily",
@@ -73,7 +64,7 @@ def spotify_pipeline() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        snapshot_date, run_id = _run_context()
+        snapshot_date, run_id = pipeline.current_run()
         return pipeline.run_extract(settings.load(), snapshot_date, run_id)
 
     @task
@@ -90,7 +81,7 @@ def spotify_pipeline() -> None:
         """One transform invocation (see TRANSFORM_SHARD_DOC)."""
         from spotify_etl import pipeline, settings
 
-        _, run_id = _run_context()
+        _, run_id = pipeline.current_run()
         return pipeline.run_transform_shard(
             settings.load(), extracted["snapshot_date"], shard, run_id
         )
@@ -103,7 +94,7 @@ def spotify_pipeline() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        _, run_id = _run_context()
+        _, run_id = pipeline.current_run()
         config = settings.load()
         # Index, never iterate, the mapped results: only the single shard's result is needed.
         single = [shard_results[0]] if config.transform_shards == 1 else None

@@ -173,6 +173,15 @@ def run_report_query(settings: Settings, snapshot_date: str) -> dict[str, Any]:
     return {"query": REPORT_QUERY, **result}
 
 
+def current_run() -> tuple[str, str]:
+    """(partition date, run id) of the DAG run of the running Airflow task."""
+    from airflow.sdk import get_current_context  # only ever called inside a task
+
+    ctx = get_current_context()
+    dag_run = ctx["dag_run"]
+    return partition_date(ctx.get("logical_date"), dag_run.run_after), str(dag_run.run_id)
+
+
 def partition_date(logical_date: Any, run_after: Any) -> str:
     """The date partition of a run: its logical date, or for runs without one (manual runs in
     Airflow 3 may have none) the day it was queued for. Both are UTC datetimes."""

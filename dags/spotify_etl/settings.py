@@ -119,6 +119,20 @@ def _choice(env: Mapping[str, str], name: str, allowed: tuple[str, ...], default
     return value
 
 
+def _number(
+    env: Mapping[str, str], name: str, default: float, low: float, high: float, allowed: str
+) -> float:
+    """A numeric setting within [low, high]; anything else names the setting and the range."""
+    text = env.get(name, "").strip() or str(default)
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not low <= value <= high:  # NaN fails every comparison
+        raise SettingsError(f"{name}={text!r} is not allowed; use {allowed}")
+    return value
+
+
 def _url(env: Mapping[str, str], name: str, default: str) -> str:
     value = env.get(name, "").strip() or default
     if not re.match(r"^https?://[^\s/]+", value):
@@ -180,47 +194,17 @@ def load(
     if storage.is_s3(home):
         raise SettingsError(f"SPOTIFY_PIPELINE_HOME={home!r} must be a local folder, not an S3 URI")
 
-    raw_ratio = merged.get("SPOTIFY_MAX_QUARANTINE_RATIO", "").strip() or "0.05"
-    try:
-        ratio = float(raw_ratio)
-    except ValueError:
-        ratio = -1.0
-    if not 0 <= ratio <= 1:
-        raise SettingsError(
-            f"SPOTIFY_MAX_QUARANTINE_RATIO={raw_ratio!r} is not allowed; use a number from 0 to 1"
-        )
-
-    raw_wait = merged.get("SPOTIFY_MAX_RETRY_AFTER", "").strip() or "60"
-    try:
-        max_wait = float(raw_wait)
-    except ValueError:
-        max_wait = -1.0
-    if not 0 <= max_wait <= 3600:
-        raise SettingsError(
-            f"SPOTIFY_MAX_RETRY_AFTER={raw_wait!r} is not allowed; use seconds from 0 to 3600"
-        )
-
-    raw_shards = merged.get("SPOTIFY_TRANSFORM_SHARDS", "").strip() or "1"
-    if not raw_shards.isdigit() or not 1 <= int(raw_shards) <= 64:
-        raise SettingsError(
-            f"SPOTIFY_TRANSFORM_SHARDS={raw_shards!r} is not allowed; "
-            "use a whole number from 1 to 64"
-        )
-
-    prices: dict[str, float] = {}
-    for name, default in PRICES.items():
-        text = merged.get(name, "").strip() or str(default)
-        try:
-            prices[name] = float(text)
-        except ValueError:
-            prices[name] = -1.0
-        if prices[name] < 0:
-            raise SettingsError(f"{name}={text!r} is not allowed; use a price in USD (0 or more)")
-    raw_memory = merged.get("SPOTIFY_LAMBDA_MEMORY_MB", "").strip() or "3008"
-    if not raw_memory.isdigit() or not 128 <= int(raw_memory) <= 10240:
-        raise SettingsError(
-            f"SPOTIFY_LAMBDA_MEMORY_MB={raw_memory!r} is not allowed; use 128 to 10240"
-        )
+    ratio = _number(merged, "SPOTIFY_MAX_QUARANTINE_RATIO", 0.05, 0, 1, "a number from 0 to 1")
+    max_wait = _number(merged, "SPOTIFY_MAX_RETRY_AFTER", 60, 0, 3600, "seconds from 0 to 3600")
+    shards = _number(merged, "SPOTIFY_TRANSFORM_SHARDS", 1, 1, 64, "a whole number from 1 to 64")
+    memory = _number(merged, "SPOTIFY_LAMBDA_MEMORY_MB", 3008, 128, 10240, "128 to 10240")
+    if shards != int(shards) or memory != int(memory):
+        bad = "SPOTIFY_TRANSFORM_SHARDS" if shards != int(shards) else "SPOTIFY_LAMBDA_MEMORY_MB"
+        raise SettingsError(f"{bad} must be a whole number")
+    prices = {
+        name: _number(merged, name, default, 0, float("inf"), "a price in USD (0 or more)")
+        for name, default in PRICES.items()
+    }
 
     return Settings(
         platform=platform,  # type: ignore[arg-type]
@@ -229,8 +213,8 @@ def load(
         playlists=parse_playlists(merged.get("SPOTIFY_PLAYLISTS", "") or "me"),
         max_quarantine_ratio=ratio,
         max_retry_after=max_wait,
-        transform_shards=int(raw_shards),
-        lambda_memory_mb=int(raw_memory),
+        transform_shards=int(shards),
+        lambda_memory_mb=int(memory),
         prices=prices,
         api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
         accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
