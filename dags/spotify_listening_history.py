@@ -54,7 +54,7 @@ def spotify_listening_history() -> None:
         from spotify_etl import pipeline, settings
 
         day, run_id = pipeline.current_run()
-        return pipeline.run_extract_plays(settings.load(), day, run_id)
+        return pipeline.run_extract_plays(settings.load_in_task(), day, run_id)
 
     @task(outlets=[PLAYS])
     def transform(extracted: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +64,9 @@ def spotify_listening_history() -> None:
         from spotify_etl import pipeline, settings
 
         _, run_id = pipeline.current_run()
-        result = pipeline.run_transform_plays(settings.load(), extracted["extracted_date"], run_id)
+        result = pipeline.run_transform_plays(
+            settings.load_in_task(), extracted["extracted_date"], run_id
+        )
         get_current_context()["outlet_events"][PLAYS].extra = plays_extra(result)
         return result
 
@@ -75,7 +77,7 @@ def spotify_listening_history() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.run_crawl(settings.load())
+        return pipeline.run_crawl(settings.load_in_task())
 
     # TaskFlow passes XComArgs where the functions declare their resolved values.
     crawl(transform(extract()))  # type: ignore[arg-type]

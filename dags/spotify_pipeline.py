@@ -65,7 +65,7 @@ def spotify_pipeline() -> None:
         from spotify_etl import pipeline, settings
 
         snapshot_date, run_id = pipeline.current_run()
-        return pipeline.run_extract(settings.load(), snapshot_date, run_id)
+        return pipeline.run_extract(settings.load_in_task(), snapshot_date, run_id)
 
     @task
     def plan(extracted: dict[str, Any]) -> list[int]:
@@ -74,7 +74,7 @@ def spotify_pipeline() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.plan_shards(settings.load())
+        return pipeline.plan_shards(settings.load_in_task())
 
     @task(doc_md=TRANSFORM_SHARD_DOC)  # mapped tasks do not take their docs from the docstring
     def transform_shard(extracted: dict[str, Any], shard: int) -> dict[str, Any]:
@@ -83,7 +83,7 @@ def spotify_pipeline() -> None:
 
         _, run_id = pipeline.current_run()
         return pipeline.run_transform_shard(
-            settings.load(), extracted["snapshot_date"], shard, run_id
+            settings.load_in_task(), extracted["snapshot_date"], shard, run_id
         )
 
     @task(outlets=list(CURATED.values()))
@@ -95,7 +95,7 @@ def spotify_pipeline() -> None:
         from spotify_etl import pipeline, settings
 
         _, run_id = pipeline.current_run()
-        config = settings.load()
+        config = settings.load_in_task()
         # Index, never iterate, the mapped results: only the single shard's result is needed.
         single = [shard_results[0]] if config.transform_shards == 1 else None
         result = pipeline.run_transform(config, extracted["snapshot_date"], run_id, single)
@@ -111,7 +111,7 @@ def spotify_pipeline() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.run_crawl(settings.load())
+        return pipeline.run_crawl(settings.load_in_task())
 
     @task
     def check(
@@ -124,7 +124,9 @@ def spotify_pipeline() -> None:
         from spotify_etl import pipeline, settings
 
         return pipeline.run_checks(
-            settings.load(), transformed["snapshot_date"], extracted.get("playlists_with_metadata")
+            settings.load_in_task(),
+            transformed["snapshot_date"],
+            extracted.get("playlists_with_metadata"),
         )
 
     @task
@@ -134,7 +136,7 @@ def spotify_pipeline() -> None:
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.run_report_query(settings.load(), checked["snapshot_date"])
+        return pipeline.run_report_query(settings.load_in_task(), checked["snapshot_date"])
 
     @task
     def report(
@@ -149,7 +151,7 @@ def spotify_pipeline() -> None:
         from spotify_etl import pipeline, settings
 
         run = {"extract": extracted, "transform": transformed, "crawl": crawled}
-        return pipeline.run_report(settings.load(), transformed["snapshot_date"], run)
+        return pipeline.run_report(settings.load_in_task(), transformed["snapshot_date"], run)
 
     # TaskFlow passes XComArgs where the functions declare their resolved values; mypy cannot
     # see through the decorator, hence the ignores on the wiring lines only.

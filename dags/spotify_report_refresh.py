@@ -46,7 +46,7 @@ def spotify_report_refresh() -> None:
         events = ctx.get("triggering_asset_events") or {}
         extras = [dict(e.extra or {}) for evs in events.values() for e in evs]
         fallback = (ctx.get("logical_date") or ctx["dag_run"].run_after).date().isoformat()
-        return pipeline.run_report(settings.load(), report_date(extras, fallback))
+        return pipeline.run_report(settings.load_in_task(), report_date(extras, fallback))
 
     report()
 

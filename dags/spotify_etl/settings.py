@@ -141,7 +141,9 @@ def _url(env: Mapping[str, str], name: str, default: str) -> str:
 
 
 def load(
-    env: Mapping[str, str] | None = None, overrides: Mapping[str, str | None] | None = None
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, str | None] | None = None,
+    fallbacks: Mapping[str, str] | None = None,
 ) -> Settings:
     """Read and validate every setting.
 
@@ -149,11 +151,13 @@ def load(
         env: The environment to read (default: `os.environ`).
         overrides: Values that win over the environment, keyed by setting name
             (command-line options); None means "not given".
+        fallbacks: Values used where the environment has none (the Airflow connection).
 
     Raises:
         SettingsError: A setting is invalid.
     """
-    merged = dict(os.environ if env is None else env)
+    merged = {k: v for k, v in (fallbacks or {}).items() if v}
+    merged.update({k: v for k, v in (os.environ if env is None else env).items() if v != ""})
     merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
 
     creds = {
@@ -221,3 +225,31 @@ def load(
         aws=aws,
         **creds,
     )
+
+
+CONNECTION_ID = "spotify_default"
+
+
+def connection_credentials(conn_id: str = CONNECTION_ID) -> dict[str, str]:
+    """Spotify credentials from the Airflow connection `spotify_default`, if it exists: login =
+    client ID, password = client secret, extra `refresh_token` and `redirect_uri`."""
+    try:
+        from airflow.sdk import Connection
+
+        conn = Connection.get(conn_id)
+    except Exception:  # no such connection (or not inside Airflow): the environment decides
+        return {}
+    extra = conn.extra_dejson or {}
+    found = {
+        "SPOTIPY_CLIENT_ID": conn.login,
+        "SPOTIPY_CLIENT_SECRET": conn.password,
+        "SPOTIFY_REFRESH_TOKEN": extra.get("refresh_token"),
+        "SPOTIPY_REDIRECT_URI": extra.get("redirect_uri"),
+    }
+    return {k: str(v) for k, v in found.items() if v}
+
+
+def load_in_task() -> Settings:
+    """Settings inside an Airflow task: the environment first, then the `spotify_default`
+    connection for the credentials the environment does not set."""
+    return load(fallbacks=connection_credentials())

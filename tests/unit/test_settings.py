@@ -115,3 +115,40 @@ def test_parse_playlists_rejects_bad_values(value: str) -> None:
 def test_overrides_win_over_environment() -> None:
     s = load({"SPOTIFY_PIPELINE_SOURCE": "spotify"}, {"SPOTIFY_PIPELINE_SOURCE": "sample"})
     assert s.source == "sample"
+
+
+def test_credentials_come_from_the_airflow_connection_when_the_environment_has_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN the connection spotify_default (from AIRFLOW_CONN_*) and no credentials in the env
+    import json
+
+    from spotify_etl.settings import load_in_task
+
+    for name in (
+        "SPOTIPY_CLIENT_ID",
+        "SPOTIPY_CLIENT_SECRET",
+        "SPOTIFY_REFRESH_TOKEN",
+        "SPOTIFY_PIPELINE_SOURCE",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    conn = {
+        "conn_type": "generic",
+        "login": "conn-client",
+        "password": "conn-secret",  # pragma: allowlist secret
+        "extra": {"refresh_token": "conn-token"},
+    }
+    monkeypatch.setenv("AIRFLOW_CONN_SPOTIFY_DEFAULT", json.dumps(conn))
+    # WHEN settings load inside a task THEN the connection supplies them
+    s = load_in_task()
+    assert (s.client_id, s.refresh_token, s.source) == ("conn-client", "conn-token", "spotify")
+    # AND the environment wins where it is set
+    monkeypatch.setenv("SPOTIPY_CLIENT_ID", "env-client")
+    assert load_in_task().client_id == "env-client"
+
+
+def test_no_connection_means_the_environment_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    from spotify_etl.settings import connection_credentials
+
+    monkeypatch.delenv("AIRFLOW_CONN_SPOTIFY_DEFAULT", raising=False)
+    assert connection_credentials() == {}
