@@ -56,6 +56,12 @@ data "aws_iam_policy_document" "lambda" {
   }
 
   statement {
+    sid       = "ClearMergedShards"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.bucket_arns["curated"]}/_staging/*"]
+  }
+
+  statement {
     sid       = "OwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
     resources = ["${local.lambda_logs}:*"]
