@@ -15,7 +15,7 @@ import orjson
 
 from spotify_etl import extract as extract_mod
 from spotify_etl import sql
-from spotify_etl.platforms import get_platform
+from spotify_etl.platforms import Platform, get_platform
 from spotify_etl.settings import Settings
 from spotify_etl.sources import SampleSource, Source, SourceError
 from spotify_transform.storage import join
@@ -38,10 +38,14 @@ def get_source(settings: Settings) -> Source:
 
 
 def transform_event(
-    settings: Settings, snapshot_date: str, run_id: str, stage: str = "all", shard: int = 0
+    settings: Settings,
+    platform: Platform,
+    snapshot_date: str,
+    run_id: str,
+    stage: str = "all",
+    shard: int = 0,
 ) -> dict[str, Any]:
     """The transform invocation event, identical on every platform."""
-    platform = get_platform(settings)
     key = f"spotify_pipeline/{run_id}/{snapshot_date}/{stage}"
     return {
         "snapshot_date": snapshot_date,
@@ -65,8 +69,9 @@ def run_transform_shard(
 ) -> dict[str, Any]:
     """One invocation of the function: the whole date when unsplit, else one shard of it."""
     stage = "all" if settings.transform_shards == 1 else "shard"
-    event = transform_event(settings, snapshot_date, run_id, stage, shard)
-    return get_platform(settings).invoke_transform(event)
+    platform = get_platform(settings)
+    event = transform_event(settings, platform, snapshot_date, run_id, stage, shard)
+    return platform.invoke_transform(event)
 
 
 def run_extract(
@@ -120,14 +125,12 @@ def run_transform(
 ) -> dict[str, Any]:
     """The date's curated tables: the one invocation's result when unsplit, else the merge of
     the shards (one more invocation); return rows and URIs per table."""
-    if settings.transform_shards == 1:
-        if shard_results:
-            return dict(shard_results[0])
-        return get_platform(settings).invoke_transform(
-            transform_event(settings, snapshot_date, run_id, "all")
-        )
-    return get_platform(settings).invoke_transform(
-        transform_event(settings, snapshot_date, run_id, "merge")
+    if settings.transform_shards == 1 and shard_results:
+        return dict(shard_results[0])
+    stage = "all" if settings.transform_shards == 1 else "merge"
+    platform = get_platform(settings)
+    return platform.invoke_transform(
+        transform_event(settings, platform, snapshot_date, run_id, stage)
     )
 
 
@@ -202,13 +205,12 @@ def run_extract_plays(
     )
 
 
-def plays_event(settings: Settings, extracted_date: str, run_id: str) -> dict[str, Any]:
+def plays_event(platform: Platform, extracted_date: str, run_id: str) -> dict[str, Any]:
     """The transform event for the listening history: the run's day and the day before.
 
     The day before is rebuilt too: plays from just before midnight arrive with the first
     fetches after it.
     """
-    platform = get_platform(settings)
     day = date.fromisoformat(extracted_date)
     return {
         "dataset": "plays",
@@ -223,4 +225,5 @@ def run_transform_plays(
     settings: Settings, extracted_date: str, run_id: str = "manual"
 ) -> dict[str, Any]:
     """Rebuild the `plays` partitions the run's fetches can touch."""
-    return get_platform(settings).invoke_transform(plays_event(settings, extracted_date, run_id))
+    platform = get_platform(settings)  # one set of clients for building and invoking
+    return platform.invoke_transform(plays_event(platform, extracted_date, run_id))
