@@ -15,6 +15,11 @@ from pathlib import Path
 from typing import Any
 
 S3_SCHEME = "s3://"
+# Reads worth running at once: an S3 GET mostly waits on the network, so many overlap well; a
+# local read is a memory copy out of the page cache, so more readers than cores only contend
+# with the parser for them (measured: 8 local readers cost ~5% of the transform's wall time).
+S3_READ_CONCURRENCY = 8
+LOCAL_READ_CONCURRENCY = 2
 
 
 def is_s3(uri: str) -> bool:
@@ -55,6 +60,11 @@ class ByteStore:
         return self._s3
 
     # ------------------------------------------------------------------ reading
+    @staticmethod
+    def read_concurrency(uri: str) -> int:
+        """How many reads under `uri` are worth keeping in flight at once."""
+        return S3_READ_CONCURRENCY if is_s3(uri) else LOCAL_READ_CONCURRENCY
+
     def read(self, uri: str) -> bytes:
         """The bytes at `uri`."""
         if is_s3(uri):

@@ -35,7 +35,6 @@ PART_FILE = "part-00000.parquet"
 DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
 STAGES = ("all", "shard", "merge")
 MAX_SHARDS = 64
-READERS = 8  # concurrent file reads: hides S3 GET latency; harmless on local disks
 PREFETCH_FILES = 256  # reads kept in flight ahead of parsing (~40 MB of pages of 50)
 _PLAYLIST_DIR = re.compile(r"/playlist_id=([^/]+)/(playlist\.json|items-(\d{6,})\.json)$")
 
@@ -156,7 +155,7 @@ def _batches(
     ]
     paths = [p for _, meta, pages in order for _, p in (*meta, *pages)]
     # Reads overlap with parsing and hide S3 GET latency.
-    files = _ordered_map(load, paths, READERS, PREFETCH_FILES)
+    files = _ordered_map(load, paths, store.read_concurrency(root), PREFETCH_FILES)
     batch: list[PlaylistFiles] = []
     size = count = 0
     for playlist_id, meta_slot, page_slot in order:
@@ -175,7 +174,7 @@ def _batches(
 def parquet_bytes(frame: pl.DataFrame) -> bytes:
     """Serialise a frame with fixed writer settings, so equal frames give equal bytes."""
     buf = io.BytesIO()
-    frame.write_parquet(buf, compression="zstd", compression_level=3, statistics=True)
+    frame.write_parquet(buf, compression="zstd", compression_level=1, statistics=True)
     return buf.getvalue()
 
 

@@ -275,3 +275,33 @@ def test_merge_refuses_when_a_shard_is_missing(
 def test_bad_shard_requests_are_refused(stage: str, shard: int, shards: int) -> None:
     with pytest.raises(TransformError):
         TransformRequest(SAMPLE_DATE, "r", "c", stage=stage, shard=shard, shards=shards)
+
+
+@pytest.mark.parametrize(
+    ("preset", "winner"),
+    [(None, "dirty_decay_ms:5000,muzzy_decay_ms:5000"), ("dirty_decay_ms:0", "dirty_decay_ms:0")],
+)
+def test_importing_the_transform_tunes_the_allocator_unless_already_set(
+    preset: str | None, winner: str
+) -> None:
+    # GIVEN a fresh interpreter with or without an allocator setting of its own
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset is not None:
+        env["_RJEM_MALLOC_CONF"] = preset
+    code = (
+        "import os, sys, spotify_transform.transform; "
+        "assert 'polars' in sys.modules; print(os.environ['_RJEM_MALLOC_CONF'])"
+    )
+    # WHEN it imports the transform (and with it polars, which writes its own defaults first)
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    # THEN the last word, which jemalloc follows, keeps freed pages for 5 s, unless the user
+    # had set a value: then theirs is the last word
+    conf = out.stdout.strip()
+    assert conf.endswith("," + winner)
+    assert conf.count("dirty_decay_ms") == 2
