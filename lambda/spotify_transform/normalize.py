@@ -390,15 +390,13 @@ def _dimensions(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
         .explode(["artists", "artist_position"])
         .filter(pl.col("artist_position").is_not_null())
     )
-    track_artists_df = (
-        credits.select(
-            "track_id",
-            pl.col("artists").struct.field("id").alias("artist_id"),
-            "artist_position",
-        )
-        .filter(nonempty(pl.col("artist_id")).is_not_null())
-        .unique(["track_id", "artist_id"], keep="first", maintain_order=True)
-    )
+    track_artists_df = credits.select(
+        "track_id",
+        pl.col("artists").struct.field("id").alias("artist_id"),
+        "artist_position",
+    ).filter(
+        nonempty(pl.col("artist_id")).is_not_null()
+    )  # a track repeated in the batch repeats its credits: `combine` keeps the first
     artist_objs = pl.concat(
         [
             credits.select(pl.col("artists").alias("a")),
@@ -496,7 +494,7 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
         playlists: The playlists' response files.
 
     Returns:
-        Per-table frames (not yet deduplicated across batches; see `combine`), quarantine rows,
+        Per-table frames (dimensions not yet deduplicated; see `combine`), quarantine rows,
         and counters: entries seen, episodes dropped, API shapes seen.
     """
     by_path: dict[str, RawFile] = {}
@@ -557,15 +555,15 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
 
     snapshots = meta.select("playlist_id", "snapshot_id")
     good = entries.filter(pl.col("reason").is_null() & ~pl.col("episode"))
-    items = good.join(snapshots, on="playlist_id", how="left").select(
+    # Columns first, then the join: joining `good` itself would gather its track structs.
+    items = good.select(
         "playlist_id",
         "position",
         pl.col("obj").struct.field("id").alias("track_id"),
         parse_timestamp(pl.col("added_at")).alias("added_at"),
         pl.col("added_at").alias("added_at_raw"),
         nonempty(pl.col("added_by_id")).alias("added_by_id"),
-        "snapshot_id",
-    )
+    ).join(snapshots, on="playlist_id", how="left", maintain_order="left")
     quarantine = pl.concat(
         [
             _quarantine_entries(entries.filter(pl.col("reason").is_not_null()), by_path),
