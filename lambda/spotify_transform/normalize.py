@@ -444,6 +444,8 @@ def _embedded_entries(
     gaps = wanted.join(covered, on="playlist_id", how="left").filter(
         pl.col("covered").fill_null(0) < pl.col("span")
     )
+    if gaps.is_empty():  # the usual case: the /items pages cover every embedded entry
+        return paged_entries.clear()
     files = [by_path[p] for p in gaps["source_file"].to_list()]
     full, _ = parse_many(files, api_shapes.PLAYLIST_SCHEMA)  # parsed fine once already
     owner = dict(gaps.select("source_file", "playlist_id").iter_rows())
