@@ -594,8 +594,18 @@ def _merge_dimension(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
     """
     others = [c for c in frame.columns if c not in key]
     return frame.group_by(list(key), maintain_order=True).agg(
-        [pl.col(c).drop_nulls().first() for c in others]
+        [pl.col(c).first(ignore_nulls=True) for c in others]
     )
+
+
+def _sorted_first_per_key(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
+    """Sorted by key, one row per key (its first in input order): a stable sort, then each
+    run of equal keys keeps its head. Cheaper than hashing when keys seldom repeat."""
+    ordered = frame.sort(list(key), maintain_order=True, nulls_last=True)
+    new_key = pl.int_range(pl.len()) == 0
+    for k in key:
+        new_key = new_key | pl.col(k).ne_missing(pl.col(k).shift(1))
+    return ordered.filter(new_key)
 
 
 def combine(parts: Sequence[Normalized]) -> Normalized:
@@ -605,14 +615,19 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         table = TABLES[name]
         frames = [p.tables[name] for p in parts if name in p.tables]
         frame = pl.concat(frames) if frames else table.empty()
-        if name in ("tracks", "albums", "artists"):
-            frame = _merge_dimension(frame, table.key)
-        elif table.key:
-            frame = frame.unique(list(table.key), keep="first", maintain_order=True)
         sort_by = list(table.key) or ["source_file", "position", "reason"]
-        out[name] = (
-            frame.sort(sort_by, nulls_last=True).cast(table.schema).select(table.schema.names())
-        )
+        if name in ("tracks", "albums", "artists"):
+            frame = _merge_dimension(frame, table.key).sort(sort_by, nulls_last=True)
+        elif name in ("playlists", "playlist_items"):
+            # A playlist lives in one batch and one shard: its keys repeat only across
+            # overlapping pages, which `normalize_playlists` already resolved.
+            frame = _sorted_first_per_key(frame, table.key)
+        elif table.key:
+            frame = frame.unique(sort_by, keep="first", maintain_order=True)
+            frame = frame.sort(sort_by, nulls_last=True)
+        else:
+            frame = frame.sort(sort_by, nulls_last=True)
+        out[name] = frame.cast(table.schema).select(table.schema.names())
     shapes: dict[str, int] = {}
     for p in parts:
         for k, v in p.shapes.items():

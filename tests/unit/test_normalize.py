@@ -364,3 +364,21 @@ def test_combine_gives_unique_keys_and_exact_schemas(cat: syn.Catalog) -> None:
         if table.key:
             assert frame.select(table.key).is_duplicated().sum() == 0, name
     assert out.tables["tracks"].height == 30
+
+
+def test_combine_keeps_the_first_batch_copy_of_a_repeated_playlist(cat: syn.Catalog) -> None:
+    # GIVEN the same playlist in two batches: 6 entries in one, 7 in the other (positions 0-5
+    # in both), told apart by their snapshot
+    first = b.playlist_files(PID, "2026", b.entries(cat, "2026", list(range(6))))
+    second = b.playlist_files(PID, "2026", b.entries(cat, "2026", list(range(3, 10))))
+    p1 = normalize_playlists([first])
+    p2 = normalize_playlists([second])
+    p1.tables["playlist_items"] = p1.tables["playlist_items"].with_columns(snapshot_id=pl.lit("a"))
+    p2.tables["playlist_items"] = p2.tables["playlist_items"].with_columns(snapshot_id=pl.lit("b"))
+    # WHEN combined, second batch first in the input
+    out = combine([p2, p1])
+    # THEN each position appears once, sorted, taken from the batch that came first
+    items = out.tables["playlist_items"]
+    assert items["position"].to_list() == list(range(7))
+    assert items["snapshot_id"].to_list() == ["b"] * 7
+    assert out.tables["playlists"].height == 1
