@@ -390,13 +390,12 @@ def _dimensions(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
         .explode(["artists", "artist_position"])
         .filter(pl.col("artist_position").is_not_null())
     )
+    # A track repeated in the batch repeats its credits; `combine` keeps each pair's first.
     track_artists_df = credits.select(
         "track_id",
         pl.col("artists").struct.field("id").alias("artist_id"),
         "artist_position",
-    ).filter(
-        nonempty(pl.col("artist_id")).is_not_null()
-    )  # a track repeated in the batch repeats its credits: `combine` keeps the first
+    ).filter(nonempty(pl.col("artist_id")).is_not_null())
     artist_objs = pl.concat(
         [
             credits.select(pl.col("artists").alias("a")),
@@ -619,8 +618,8 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         if name in ("tracks", "albums", "artists"):
             frame = _merge_dimension(frame, table.key).sort(sort_by, nulls_last=True)
         elif name in ("playlists", "playlist_items"):
-            # A playlist lives in one batch and one shard: its keys repeat only across
-            # overlapping pages, which `normalize_playlists` already resolved.
+            # A playlist lives in one batch and one shard, so these keys seldom repeat
+            # across parts: a sort and a look at the previous row beat hashing them.
             frame = _sorted_first_per_key(frame, table.key)
         elif table.key:
             frame = frame.unique(sort_by, keep="first", maintain_order=True)
