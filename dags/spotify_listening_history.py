@@ -7,7 +7,7 @@ successful run (kept in the raw zone) and lands each response untouched under
 `recently_played/extracted_date=YYYY-MM-DD/<cursor>.json`. A full page whose oldest play is
 newer than the cursor is recorded as a gap warning in that day's `_manifest.json`.
 
-`extract` → `transform` → `crawl`
+`extract` → `transform` → `crawl` (then the `spotify_pipeline.curated.plays` Asset is updated)
 
 The transform rebuilds the `plays` partitions (`played_date`) of the run's day and the day
 before from every fetch of those days; overlapping fetches collapse on `played_at`, so plays are
@@ -56,7 +56,7 @@ def spotify_listening_history() -> None:
         day, run_id = pipeline.current_run()
         return pipeline.run_extract_plays(settings.load_in_task(), day, run_id)
 
-    @task(outlets=[PLAYS])
+    @task
     def transform(extracted: dict[str, Any]) -> dict[str, Any]:
         """#### Transform
         Rebuilds the `plays` partitions of the run's day and the day before.
@@ -64,20 +64,21 @@ def spotify_listening_history() -> None:
         from spotify_etl import pipeline, settings
 
         _, run_id = pipeline.current_run()
-        result = pipeline.run_transform_plays(
+        return pipeline.run_transform_plays(
             settings.load_in_task(), extracted["extracted_date"], run_id
         )
-        get_current_context()["outlet_events"][PLAYS].extra = plays_extra(result)
-        return result
 
-    @task
+    @task(outlets=[PLAYS])
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
         """#### Crawl
-        Registers the tables (with `plays`) in the catalog.
+        Registers the tables (with `plays`) in the catalog, then updates the `plays` Asset: what
+        its event triggers can query the new partitions.
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.run_crawl(settings.load_in_task())
+        result = pipeline.run_crawl(settings.load_in_task())
+        get_current_context()["outlet_events"][PLAYS].extra = plays_extra(transformed)
+        return result
 
     # TaskFlow passes XComArgs where the functions declare their resolved values.
     crawl(transform(extract()))  # type: ignore[arg-type]

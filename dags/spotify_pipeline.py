@@ -12,7 +12,7 @@ DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE
 | `plan`, `transform_shard` | invokes the transform function (polars) once per shard (dynamic task mapping; `SPOTIFY_TRANSFORM_SHARDS`, default 1 = the whole date) | counts per shard |
 | `transform` | one Parquet file per table per date: the single shard's result, or one more invocation merging the shards | rows and URI per table |
 | `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
-| `check` | data-quality SQL: no NULL or duplicate keys, playlists present | failures (the task fails on any) |
+| `check` | data-quality SQL: no NULL or duplicate keys, playlists present; then updates the curated Assets (`spotify_pipeline.curated.*`) | failures (the task fails on any) |
 | `query` | the top-artists report in Athena SQL | a 10-row preview |
 | `report` | JSON + self-contained HTML page with charts (rows, quarantine, API calls, changes, artists, decades, listening, cost estimate) | where the report is |
 
@@ -86,7 +86,7 @@ def spotify_pipeline() -> None:
             settings.load_in_task(), extracted["snapshot_date"], shard, run_id
         )
 
-    @task(outlets=list(CURATED.values()))
+    @task
     def transform(extracted: dict[str, Any], shard_results: list[dict[str, Any]]) -> dict[str, Any]:
         """#### Transform
         The date's curated Parquet tables, one file per table: the single invocation's result,
@@ -98,11 +98,7 @@ def spotify_pipeline() -> None:
         config = settings.load_in_task()
         # Index, never iterate, the mapped results: only the single shard's result is needed.
         single = [shard_results[0]] if config.transform_shards == 1 else None
-        result = pipeline.run_transform(config, extracted["snapshot_date"], run_id, single)
-        events = get_current_context()["outlet_events"]
-        for table, extra in snapshot_extras(result).items():  # partition and row count per table
-            events[CURATED[table]].extra = extra
-        return result
+        return pipeline.run_transform(config, extracted["snapshot_date"], run_id, single)
 
     @task
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
@@ -113,21 +109,26 @@ def spotify_pipeline() -> None:
 
         return pipeline.run_crawl(settings.load_in_task())
 
-    @task
+    @task(outlets=list(CURATED.values()))
     def check(
         extracted: dict[str, Any], transformed: dict[str, Any], crawled: dict[str, Any]
     ) -> dict[str, Any]:
         """#### Check
         Data-quality SQL on the date's partitions (keys, references, rows against the
-        manifest); fails listing the offending rows.
+        manifest); fails listing the offending rows. Once they pass, the curated Assets are
+        updated: the catalog knows the new partitions, so what the events trigger can query them.
         """
         from spotify_etl import pipeline, settings
 
-        return pipeline.run_checks(
+        result = pipeline.run_checks(
             settings.load_in_task(),
             transformed["snapshot_date"],
             extracted.get("playlists_with_metadata"),
         )
+        events = get_current_context()["outlet_events"]
+        for table, extra in snapshot_extras(transformed).items():  # partition and rows per table
+            events[CURATED[table]].extra = extra
+        return result
 
     @task
     def query(checked: dict[str, Any]) -> dict[str, Any]:

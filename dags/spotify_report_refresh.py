@@ -4,7 +4,9 @@
 Rebuilds the run report (JSON + HTML with charts) whenever curated tables change: scheduled on
 the Assets the transforms update (`spotify_pipeline.curated.*`), so a new playlist snapshot or
 new plays from the hourly listening history refresh the page without waiting for the next
-daily run. It reports on the newest snapshot date named by the triggering events.
+daily run. It reports on the newest snapshot date named by the triggering events. The events are
+emitted once the catalog knows the new partitions (after `check` / `crawl`), and this DAG starts
+unpaused.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ DAG_ID = "spotify_report_refresh"
     schedule=AssetAny(Asset(name=asset_name("playlist_items")), Asset(name=asset_name("plays"))),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
+    # Runs only on Asset events, so it is safe to start unpaused; Asset events that arrive while a
+    # DAG is paused are never replayed, and a paused refresh would never run at all.
+    is_paused_upon_creation=False,
     max_active_runs=1,
     tags=["spotify", "etl", "report"],
     default_args={"owner": "data-eng", "retries": 2, "retry_delay": timedelta(minutes=2)},

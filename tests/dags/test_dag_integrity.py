@@ -75,10 +75,18 @@ def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
 
 
-def test_transforms_update_the_curated_assets_the_refresh_is_scheduled_on(dagbag: Any) -> None:
+def test_assets_are_updated_once_catalogued_and_the_refresh_starts_unpaused(dagbag: Any) -> None:
     # GIVEN the producers' outlets and the refresh DAG's schedule
-    pipeline = dagbag.dags["spotify_pipeline"].get_task("transform")
-    listening = dagbag.dags["spotify_listening_history"].get_task("transform")
+    pipeline_dag = dagbag.dags["spotify_pipeline"]
+    listening_dag = dagbag.dags["spotify_listening_history"]
+    pipeline = pipeline_dag.get_task("check")
+    listening = listening_dag.get_task("crawl")
+    # THEN only the tasks that run once the catalog knows the partitions emit Asset events
+    # (downstream of crawl), never the transforms
+    assert "crawl" in pipeline.upstream_task_ids
+    for dag in (pipeline_dag, listening_dag):
+        emitting = sorted(t.task_id for t in dag.tasks if t.outlets)
+        assert emitting == ["check" if dag is pipeline_dag else "crawl"], dag.dag_id
     produced = {a.name for a in [*pipeline.outlets, *listening.outlets]}
     refresh = dagbag.dags["spotify_report_refresh"]
     consumed = {a.name for a in refresh.timetable.asset_condition.objects}
@@ -98,6 +106,10 @@ def test_transforms_update_the_curated_assets_the_refresh_is_scheduled_on(dagbag
     }
     assert consumed == {"spotify_pipeline.curated.playlist_items", "spotify_pipeline.curated.plays"}
     assert refresh.default_args["retries"] >= 2 and refresh.doc_md
+    # AND the refresh starts unpaused (events that arrive while a DAG is paused are lost), the
+    # scheduled DAGs paused (nothing calls Spotify before the user has unpaused them)
+    assert refresh.is_paused_upon_creation is False
+    assert pipeline_dag.is_paused_upon_creation is not False
 
 
 def test_listening_dag_wires_extract_transform_crawl(dagbag: Any) -> None:

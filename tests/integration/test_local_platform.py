@@ -92,3 +92,65 @@ def test_query_errors_are_platform_errors(platform: LocalPlatform, sql: str, mes
 def test_query_before_any_crawl_says_so(tmp_path: Path) -> None:
     with pytest.raises(PlatformError, match="run the pipeline"):
         LocalPlatform(tmp_path / "empty").query("SELECT 1")
+
+
+def _crawl_repeatedly(home: str, rounds: int) -> list[str]:
+    """A writer process: crawl `rounds` times; the errors it met."""
+    errors = []
+    for _ in range(rounds):
+        try:
+            LocalPlatform(Path(home)).crawl()
+        except Exception as exc:
+            errors.append(f"crawl: {exc}")
+    return errors
+
+
+def _query_repeatedly(home: str, rounds: int) -> list[str]:
+    """A reader process: query the catalog `rounds` times; the errors it met."""
+    errors = []
+    for _ in range(rounds):
+        try:
+            result = LocalPlatform(Path(home)).query("SELECT count(*) AS n FROM playlist_items")
+            if result["rows"][0][0] <= 0:
+                errors.append(f"query: no rows ({result['rows']})")
+        except Exception as exc:
+            errors.append(f"query: {exc}")
+    return errors
+
+
+def test_catalog_takes_concurrent_writers_and_readers_without_a_lock_error(
+    platform: LocalPlatform,
+) -> None:
+    # GIVEN a crawled catalog, and two DAGs' worth of processes, as LocalExecutor runs them:
+    # two crawling (one per DAG) and three querying (checks, reports), all at once
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    platform.crawl()
+    home = str(platform.home)
+    ctx = multiprocessing.get_context("spawn")
+    # WHEN they interleave for a bounded number of rounds
+    with ProcessPoolExecutor(max_workers=5, mp_context=ctx) as pool:
+        writers = [pool.submit(_crawl_repeatedly, home, 12) for _ in range(2)]
+        readers = [pool.submit(_query_repeatedly, home, 40) for _ in range(3)]
+        errors = [e for f in [*writers, *readers] for e in f.result(timeout=300)]
+    # THEN no process ever met a lock (or any other) error, and no working copy is left behind
+    assert errors == []
+    assert sorted(p.name for p in platform.home.glob("*catalog*")) == [
+        "catalog.duckdb",
+        "catalog.duckdb.lock",
+    ]
+
+
+def test_catalog_writer_gives_up_after_its_timeout_naming_the_lock(tmp_path: Path) -> None:
+    # GIVEN a writer holding the catalog
+    from spotify_etl.platforms.local import catalog_writer
+
+    catalog = tmp_path / "catalog.duckdb"
+    # WHEN a second writer waits longer than its timeout
+    with catalog_writer(catalog), pytest.raises(PlatformError) as err:  # noqa: SIM117
+        with catalog_writer(catalog, timeout_s=0.2):
+            pass
+    # THEN it fails naming the catalog and the lock, and the first writer's work stands
+    assert "being rebuilt by another task" in str(err.value)
+    assert "catalog.duckdb.lock" in str(err.value)

@@ -7,8 +7,13 @@ catalog file; queries are Athena SQL transpiled by sqlglot and run by DuckDB ove
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import fcntl
+import shutil
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -47,6 +52,50 @@ def transpile(sql: str) -> list[str]:
     if not statements:
         raise PlatformError("no SQL statement given")
     return statements
+
+
+CATALOG_LOCK_TIMEOUT_S = 600.0
+
+
+@contextlib.contextmanager
+def catalog_writer(catalog: Path, timeout_s: float = CATALOG_LOCK_TIMEOUT_S) -> Iterator[Path]:
+    """Exclusive right to rebuild `catalog`, across processes; yields a private working copy.
+
+    DuckDB lets one process open a database file read-write and then refuses every other
+    process, readers included ("Could not set lock on file"). So no one ever opens the catalog
+    itself read-write: a writer takes `catalog.duckdb.lock` (flock; writers queue, bounded by
+    `timeout_s`), rebuilds a copy, and renames it over the catalog in one step. Readers open the
+    catalog read-only and see the old file or the new one, never a lock.
+
+    Raises:
+        PlatformError: Another writer held the lock for longer than `timeout_s`.
+    """
+    catalog.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = catalog.with_name(catalog.name + ".lock")
+    with lock_path.open("a") as lock:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise PlatformError(
+                        f"{catalog} is being rebuilt by another task for over {timeout_s:.0f} s"
+                        f" (lock {lock_path})"
+                    ) from None
+                time.sleep(0.05)
+        work = catalog.with_name(f".{catalog.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            if catalog.exists():
+                shutil.copyfile(catalog, work)
+            yield work
+            if work.exists():  # a writer that wrote nothing leaves the catalog as it was
+                work.replace(catalog)
+        finally:
+            for leftover in (work, work.with_name(work.name + ".wal")):
+                leftover.unlink(missing_ok=True)
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 class LocalPlatform:
