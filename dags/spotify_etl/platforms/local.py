@@ -145,7 +145,7 @@ class LocalPlatform:
         import duckdb
 
         self.home.mkdir(parents=True, exist_ok=True)
-        with duckdb.connect(str(self.catalog)) as con:
+        with catalog_writer(self.catalog) as work, duckdb.connect(str(work)) as con:
             before = self._columns(con)
             tables: dict[str, dict[str, int]] = {}
             for table in TABLES:
