@@ -23,21 +23,26 @@ from pathlib import Path
 # (variable, generator, minimum length in bytes, what it is) — the required secrets.
 MIN_JWT_BYTES = 64  # PyJWT's InsecureKeyLengthWarning: at least 64 bytes for HS512
 SECRETS: tuple[tuple[str, Callable[[], str], int, str], ...] = (
-    ("POSTGRES_PASSWORD", lambda: secrets.token_urlsafe(32), 16, "the metadata database's"),
+    (
+        "POSTGRES_PASSWORD",
+        lambda: secrets.token_urlsafe(32),
+        16,
+        "the metadata database's password",
+    ),
     (
         "AIRFLOW__CORE__FERNET_KEY",
         lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
         44,
-        "the connection-encryption key",
+        "the Fernet key that encrypts connections",
     ),
     ("AIRFLOW__API__SECRET_KEY", lambda: secrets.token_urlsafe(48), 32, "the API's signing key"),
     (
         "AIRFLOW__API_AUTH__JWT_SECRET",
         lambda: secrets.token_urlsafe(MIN_JWT_BYTES),
         MIN_JWT_BYTES,
-        "the JWT signing secret",
+        "the JWT signing secret, HS512",
     ),
-    ("AIRFLOW_ADMIN_PASSWORD", lambda: secrets.token_urlsafe(18), 12, "the UI login's"),
+    ("AIRFLOW_ADMIN_PASSWORD", lambda: secrets.token_urlsafe(18), 12, "the UI login's password"),
 )
 PASSWORDS_FILE = "/opt/airflow/auth/passwords.json"
 
@@ -113,9 +118,7 @@ def check_secrets(env: Mapping[str, str]) -> list[str]:
     for name, _, minimum, what in SECRETS:
         value = env.get(name, "")
         if not value:
-            problems.append(
-                f"{name} is not set: {what} secret is required (./scripts/stack up makes one)"
-            )
+            problems.append(f"{name} is not set ({what}; ./scripts/stack up generates one)")
         elif name == "AIRFLOW__CORE__FERNET_KEY":
             try:
                 ok = len(base64.urlsafe_b64decode(value.encode())) == 32
@@ -125,7 +128,7 @@ def check_secrets(env: Mapping[str, str]) -> list[str]:
                 problems.append(f"{name} must be 32 url-safe base64-encoded bytes (44 characters)")
         elif len(value.encode()) < minimum:
             problems.append(
-                f"{name} is {len(value.encode())} bytes; {what} secret needs {minimum} or more"
+                f"{name} is {len(value.encode())} bytes; it needs {minimum} or more ({what})"
             )
     if not env.get("AIRFLOW_ADMIN_USERNAME"):
         problems.append("AIRFLOW_ADMIN_USERNAME is not set: the UI login's user name")
