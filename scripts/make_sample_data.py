@@ -51,7 +51,7 @@ def main() -> None:
         ("1h0CEZCm6IbFTbxThn6Xcs", "أغاني عربية للمساء", "موسيقى هادئة 🌙", "legacy", 30),
     ]
     shutil.rmtree(OUT, ignore_errors=True)
-    summaries: list[tuple[str, str, syn.Shape, int | None, str]] = []
+    summaries: list[tuple[str, str, syn.Shape, int | None, str, str, str]] = []
     for n, (pid, name, desc, shape, count) in enumerate(specs):
         tracks = rng.sample(cat.tracks, count)
         entries: list[dict[str, Any]] = [
@@ -91,7 +91,7 @@ def main() -> None:
         for offset in range(0, count, LIMIT):
             page = syn.items_page(pid, entries[offset : offset + LIMIT], offset, LIMIT, count)
             dump(OUT / "playlists" / pid / f"items-{offset:06d}.json", page)
-        summaries.append((pid, name, shape, count, snapshot))
+        summaries.append((pid, name, shape, count, snapshot, ME, "Sample Listener"))
 
     hidden = "6UeSakyzhiEt4NB3UAd6NQ"  # a friend's public playlist: metadata only in 2026 mode
     body = syn.playlist_body(
@@ -105,18 +105,33 @@ def main() -> None:
         entries=None,
     )
     dump(OUT / "playlists" / hidden / "playlist.json", body)
-    summaries.append((hidden, "Friday Night Mix", "2026", None, "AAAAhiddenSnapshot=="))
+    summaries.append(
+        (hidden, "Friday Night Mix", "2026", None, "AAAAhiddenSnapshot==", "friend_of_sample",
+         "A Friend")
+    )  # fmt: skip
 
+    # GET /me/playlists lists owned and followed playlists alike, each with its owner: the
+    # hidden one belongs to a friend (followed), so `me` skips it without calling the API.
     me_items = [
         {
             "collaborative": False, "description": "", "href": f"{syn.API}/playlists/{pid}",
             "id": pid, "images": [], "name": name, "public": True, "snapshot_id": snap,
             "type": "playlist", "uri": f"spotify:playlist:{pid}",
+            "owner": {"display_name": owner_name, "external_urls": {
+                "spotify": f"{syn.OPEN}/user/{owner}"}, "href": f"{syn.API}/users/{owner}",
+                "id": owner, "type": "user", "uri": f"spotify:user:{owner}"},
             ("items" if shape == "2026" else "tracks"): {
                 "href": f"{syn.API}/playlists/{pid}/items", "total": count or 0},
         }
-        for pid, name, shape, count, snap in summaries
+        for pid, name, shape, count, snap, owner, owner_name in summaries
     ]  # fmt: skip
+    # GET /me in 2026 Development Mode: no country, email, followers or product.
+    dump(
+        OUT / "me" / "profile.json",
+        {"account_id": "sample-account-0001", "display_name": "Sample Listener",
+         "external_urls": {"spotify": f"{syn.OPEN}/user/{ME}"}, "href": f"{syn.API}/users/{ME}",
+         "id": ME, "images": [], "type": "user", "uri": f"spotify:user:{ME}"},
+    )  # fmt: skip
     # GET /me/player/recently-played: 40 plays over two days around midnight (UTC).
     plays: list[dict[str, Any]] = []
     for n in range(40):

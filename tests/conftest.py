@@ -19,6 +19,15 @@ from spotify_etl.sources import SampleSource
 from spotify_transform.storage import ByteStore
 
 SAMPLE_DATE = "2026-11-24"
+# The sample's playlists in listing order. Named explicitly, the friend's hidden playlist is
+# read too (not visible); `me` would skip it as followed (tests/unit/test_extract.py).
+SAMPLE_PLAYLISTS = (
+    "3cEYpjA9oz9GiPac4AsH4n",
+    "0vvXsWCC9xrXsKd4FyS8kM",
+    "5ABHKGoOzxkaa28ttQV9sE",
+    "1h0CEZCm6IbFTbxThn6Xcs",
+    "6UeSakyzhiEt4NB3UAd6NQ",
+)
 
 
 @pytest.fixture
@@ -28,7 +37,7 @@ def store() -> ByteStore:
 
 @pytest.fixture
 def raw_root(tmp_path: Path, store: ByteStore) -> str:
-    """A raw zone holding the sample source's playlists for SAMPLE_DATE."""
+    """A raw zone holding the sample source's five playlists for SAMPLE_DATE."""
     root = str(tmp_path / "raw")
-    extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, root, ("me",), "test"))
+    extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, root, SAMPLE_PLAYLISTS, "test"))
     return root

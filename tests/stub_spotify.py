@@ -28,13 +28,19 @@ REMOVED = re.compile(
 
 @dataclass
 class Fault:
-    """Answer requests whose path+query matches `match` with `status` (`times` times)."""
+    """Answer requests whose path+query matches `match` with `status` (`times` times).
+
+    `raw` sends these bytes as the body instead (e.g. a gateway's HTML page with status 200);
+    `cut` promises a whole body, sends its first bytes and closes the connection.
+    """
 
     match: str
     status: int
     body: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
     times: int = 1
+    raw: bytes | None = None
+    cut: bool = False
 
 
 @dataclass
@@ -44,6 +50,7 @@ class StubState:
     playlists: dict[str, bytes] = field(default_factory=dict)
     pages: dict[tuple[str, int], bytes] = field(default_factory=dict)
     me_pages: dict[int, bytes] = field(default_factory=dict)
+    me_profile: bytes = b""
     recently_played: list[bytes] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
     refresh_token: str = "refresh-token-1"
@@ -65,7 +72,20 @@ class StubState:
             for page in folder.glob("items-*.json"):
                 state.pages[(folder.name, int(page.stem.split("-")[1]))] = page.read_bytes()
         state.me_pages[0] = (root / "me" / "playlists.json").read_bytes()
+        state.me_profile = (root / "me" / "profile.json").read_bytes()
         return state
+
+    def change_snapshot(self, playlist_id: str, snapshot_id: str) -> None:
+        """A new version of a playlist: its object and its `/me/playlists` entry agree."""
+        meta = json.loads(self.playlists[playlist_id])
+        meta["snapshot_id"] = snapshot_id
+        self.playlists[playlist_id] = json.dumps(meta).encode()
+        for offset, body in self.me_pages.items():
+            page = json.loads(body)
+            for item in page["items"]:
+                if isinstance(item, dict) and item.get("id") == playlist_id:
+                    item["snapshot_id"] = snapshot_id
+            self.me_pages[offset] = json.dumps(page).encode()
 
     def api_requests(self, prefix: str = "") -> list[str]:
         return [r for r in self.requests if r.startswith(prefix)]
@@ -149,12 +169,26 @@ class _Handler(BaseHTTPRequestHandler):
             for fault in s.faults:
                 if fault.times > 0 and re.search(fault.match, self.path):
                     fault.times -= 1
+                    if fault.cut:
+                        self.send_response(200)
+                        self.send_header("Content-Type", "application/json; charset=utf-8")
+                        self.send_header("Content-Length", "4096")
+                        self.end_headers()
+                        self.wfile.write(
+                            b'{"href": "cut',
+                        )
+                        self.close_connection = True
+                        return None
+                    if fault.raw is not None:
+                        return self._send(fault.status, fault.raw, fault.headers)
                     return self._send(
                         fault.status, fault.body or _error(fault.status, "fault"), fault.headers
                     )
             if REMOVED.match(url.path):
                 return self._send(403, _error(403, "Forbidden: endpoint removed"))
             offset = int(query.get("offset", ["0"])[0])
+            if url.path in ("/v1/me", "/v1/me/"):
+                return self._send(200, s.me_profile)
             if url.path == "/v1/me/playlists":
                 return (
                     self._send(200, s.me_pages[offset])

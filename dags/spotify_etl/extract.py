@@ -25,18 +25,25 @@ from typing import Any
 import orjson
 
 from spotify_etl.sources import (
+    BadResponse,
     PlaylistNotFound,
     PlaylistNotVisible,
     Source,
-    me_playlist_ids,
     next_offset,
+    page_problem,
 )
 from spotify_transform.storage import ByteStore, is_s3, join
-from spotify_transform.transform import raw_partition
+from spotify_transform.transform import MANIFEST, SWAP_MARKER, raw_partition
+
+__all__ = ["MANIFEST", "ExtractRequest", "Listed", "Listing", "extract", "repair", "summary"]
 
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 50
-MANIFEST = "_manifest.json"
+COMPLETE = ("ok", "unchanged")
+FOLLOWED_MESSAGE = (
+    "followed, not owned or collaborative: a Development Mode app may not read it "
+    "(name it in SPOTIFY_PLAYLISTS to try anyway)"
+)
 
 
 @dataclass(frozen=True)
@@ -56,15 +63,125 @@ class ExtractRequest:
     run_id: str = "manual"
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A playlist to read, with the `snapshot_id` its listing gave (None when not listed)."""
+
+    playlist_id: str
+    snapshot_id: str | None = None
+
+
+@dataclass
+class Listing:
+    """What `GET /me/playlists` said, sorted into what to read and what to skip.
+
+    Attributes:
+        read: Playlists the user owns or collaborates on, in listing order, once each.
+        skipped: Manifest entries (status `skipped`) of the playlists the user only follows.
+        counts: entries listed, null entries, entries with a null id, repeats, followed.
+        user_id: The user the listing belongs to.
+    """
+
+    read: list[Listed]
+    skipped: list[dict[str, Any]]
+    counts: dict[str, int]
+    user_id: str | None
+
+
+def sort_listing(pages: list[dict[str, Any]], user_id: str | None) -> Listing:
+    """Sort `/me/playlists` pages into playlists to read and followed ones to skip (pure).
+
+    Real listings hold `null` entries and entries whose `id` is null: they are counted, never
+    read. With no `user_id`, every listed playlist is read.
+    """
+    counts = {"listed": 0, "null_entries": 0, "null_ids": 0, "repeated": 0, "followed": 0}
+    read: list[Listed] = []
+    skipped: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for page in pages:
+        for item in page.get("items") or []:
+            counts["listed"] += 1
+            if not isinstance(item, dict):
+                counts["null_entries"] += 1
+                continue
+            pid = item.get("id")
+            if not isinstance(pid, str) or not pid:
+                counts["null_ids"] += 1
+                continue
+            if pid in seen:
+                counts["repeated"] += 1
+                continue
+            seen.add(pid)
+            snapshot = item.get("snapshot_id") if isinstance(item.get("snapshot_id"), str) else None
+            owner: dict[str, Any] = item["owner"] if isinstance(item.get("owner"), dict) else {}
+            mine = user_id is None or owner.get("id") == user_id or item.get("collaborative")
+            if mine:
+                read.append(Listed(pid, snapshot))
+            else:
+                counts["followed"] += 1
+                skipped.append(
+                    {
+                        "playlist_id": pid,
+                        "status": "skipped",
+                        "name": item.get("name"),
+                        "snapshot_id": snapshot,
+                        "owner_id": owner.get("id"),
+                        "message": FOLLOWED_MESSAGE,
+                        "files": [],
+                    }
+                )
+    return Listing(read, skipped, counts, user_id)
+
+
+def list_my_playlists(source: Source, known_user_id: str | None = None) -> Listing:
+    """`GET /me/playlists` (every page), sorted by `sort_listing`.
+
+    The user's id comes from `known_user_id` (the previous date's manifest) when the listing
+    bears it out (the user owns at least one listed playlist, or none is listed), else from one
+    `GET /me`.
+    """
+    pages = [r.data for r in source.my_playlists()]
+    owners = {
+        (item.get("owner") or {}).get("id")
+        for page in pages
+        for item in page.get("items") or []
+        if isinstance(item, dict) and isinstance(item.get("owner"), dict)
+    }
+    user_id = known_user_id if known_user_id and (known_user_id in owners or not owners) else None
+    if user_id is None:
+        user_id = str(source.me().data.get("id") or "") or None
+    return sort_listing(pages, user_id)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _staging_parent(raw_root: str) -> str:
+    if is_s3(raw_root):
+        return join(raw_root, "spotify", "_staging")
+    return join(raw_root, "spotify", "playlists")
 
 
 def _staging(raw_root: str, snapshot_date: str) -> str:
     name = f"snapshot_date={snapshot_date}-{uuid.uuid4().hex[:12]}"
     if is_s3(raw_root):
-        return join(raw_root, "spotify", "_staging", name)
-    return join(raw_root, "spotify", "playlists", f".staging-{name}")
+        return join(_staging_parent(raw_root), name)
+    return join(_staging_parent(raw_root), f".staging-{name}")
+
+
+def _leftover_stagings(store: ByteStore, raw_root: str, snapshot_date: str) -> list[str]:
+    """Staging folders of `snapshot_date` that earlier, interrupted extracts left behind."""
+    parent = _staging_parent(raw_root)
+    if is_s3(raw_root):
+        prefix = join(parent, f"snapshot_date={snapshot_date}-")
+        names = {f[len(parent) + 1 :].split("/", 1)[0] for f in store.list_files(parent)}
+        return sorted(join(parent, n) for n in names if join(parent, n).startswith(prefix))
+    from pathlib import Path
+
+    return sorted(
+        str(p) for p in Path(parent).glob(f".staging-snapshot_date={snapshot_date}-*") if p.is_dir()
+    )
 
 
 def previous_manifest(store: ByteStore, raw_root: str, snapshot_date: str) -> dict[str, Any] | None:
@@ -148,20 +265,56 @@ class _Writer:
         return {"name": name, "bytes": len(body), "sha256": hashlib.sha256(body).hexdigest()}
 
 
+def _copy_previous(
+    writer: _Writer,
+    entry: dict[str, Any],
+    before: dict[str, Any],
+    previous_root: str,
+    names: set[str],
+) -> None:
+    """Copy the previous date's files named in `names` into this date (server-side on S3)."""
+    pid = entry["playlist_id"]
+    for f in before["files"]:
+        if f["name"] in names:
+            src = join(previous_root, f"playlist_id={pid}", f["name"])
+            writer.store.copy(src, join(writer.staging, f"playlist_id={pid}", f["name"]))
+            entry["files"].append(dict(f))
+
+
 def _extract_playlist(
     source: Source,
     writer: _Writer,
-    playlist_id: str,
+    listed: Listed,
     previous: dict[str, dict[str, Any]],
     previous_root: str | None,
 ) -> dict[str, Any]:
+    """One playlist into staging: `ok` only when every position 0…total−1 landed once."""
+    playlist_id = listed.playlist_id
     entry: dict[str, Any] = {"playlist_id": playlist_id, "files": []}
+    before = previous.get(playlist_id)
+    # The previous date's snapshot of this playlist, when its files can stand for this date.
+    kept: str | None = None
+    if previous_root is not None and before is not None and before.get("status") in COMPLETE:
+        kept = before.get("snapshot_id")
+    if kept is not None and listed.snapshot_id == kept:
+        # The listing says nothing changed: the previous date's files, without a single call.
+        assert before is not None and previous_root is not None
+        entry.update(
+            name=before.get("name"),
+            snapshot_id=kept,
+            shape=before.get("shape"),
+            item_total=before.get("item_total"),
+        )
+        _copy_previous(writer, entry, before, previous_root, {f["name"] for f in before["files"]})
+        return {**entry, "status": "unchanged", "copied_from": before.get("snapshot_date")}
     try:
         meta = source.playlist(playlist_id)
     except PlaylistNotFound as exc:
         return {**entry, "status": "not_found", "message": str(exc)}
     except PlaylistNotVisible as exc:
         return {**entry, "status": "not_visible", "message": str(exc)}
+    except BadResponse as exc:
+        return {**entry, "status": "error", "message": str(exc)}
     shape = _shape(meta.data)
     entry.update(
         name=meta.data.get("name"),
@@ -172,42 +325,130 @@ def _extract_playlist(
     if shape is None:  # no contents key: hidden, which is not the same as empty
         return {**entry, "status": "not_visible", "message": "contents not visible to this app"}
     contents = meta.data["items" if shape == "2026" else "tracks"]
-    entry["item_total"] = contents.get("total")
+    total = contents.get("total") if isinstance(contents, dict) else None
+    entry["item_total"] = total
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        return {**entry, "status": "error", "message": "the playlist gives no item total"}
 
-    before = previous.get(playlist_id)
-    if (
-        previous_root is not None
-        and before is not None
-        and before.get("status") in ("ok", "unchanged")
-        and before.get("snapshot_id") == entry["snapshot_id"]
-    ):
-        for f in before["files"]:
-            if f["name"] == "playlist.json":
-                continue
-            src = join(previous_root, f"playlist_id={playlist_id}", f["name"])
-            writer.store.copy(src, join(writer.staging, f"playlist_id={playlist_id}", f["name"]))
-            entry["files"].append(dict(f))
+    if kept is not None and kept == entry["snapshot_id"]:
+        assert before is not None and previous_root is not None
+        pages = {f["name"] for f in before["files"]} - {"playlist.json"}
+        _copy_previous(writer, entry, before, previous_root, pages)
         return {**entry, "status": "unchanged", "copied_from": before.get("snapshot_date")}
 
     offset: int | None = 0
+    landed = 0
     try:
         while offset is not None:
             page = source.items_page(playlist_id, offset, PAGE_LIMIT)
             if offset == 0:
                 entry["probe"] = probe(meta.data, page.data)
+            problem = page_problem(page.data, offset, PAGE_LIMIT)
+            if problem is None and page.data["total"] != total:
+                problem = (
+                    f"the playlist changed while it was read: total {total}, then "
+                    f"{page.data['total']} at offset {offset}"
+                )
+            if problem is not None:
+                return _incomplete(entry, landed, f"items at offset {offset}: {problem}")
             entry["files"].append(writer.put(playlist_id, f"items-{offset:06d}.json", page.body))
+            landed += len(page.data["items"])
             log.info("playlist %s: page at offset %d", playlist_id, offset)
             following = next_offset(page.data)
-            if following is not None and following <= offset:
-                raise ValueError(f"`next` does not advance past offset {offset}")
+            if following is not None and following != offset + len(page.data["items"]):
+                return _incomplete(
+                    entry, landed, f"`next` after offset {offset} points at {following}"
+                )
             offset = following
     except PlaylistNotVisible as exc:
-        return {**entry, "status": "not_visible", "message": str(exc)}
+        return {**entry, "status": "not_visible", "message": str(exc), "entries_landed": landed}
     except PlaylistNotFound as exc:
-        return {**entry, "status": "not_found", "message": str(exc)}
-    except (ValueError, KeyError, orjson.JSONDecodeError) as exc:
-        return {**entry, "status": "error", "message": f"bad page: {exc}"}
-    return {**entry, "status": "ok"}
+        return {**entry, "status": "not_found", "message": str(exc), "entries_landed": landed}
+    except BadResponse as exc:
+        return _incomplete(entry, landed, str(exc))
+    if landed != total:
+        return _incomplete(entry, landed, f"{landed} entries landed of {total}")
+    return {**entry, "status": "ok", "entries_landed": landed}
+
+
+def _incomplete(entry: dict[str, Any], landed: int, why: str) -> dict[str, Any]:
+    log.warning("playlist %s incomplete: %s", entry["playlist_id"], why)
+    return {**entry, "status": "incomplete", "message": why, "entries_landed": landed}
+
+
+def _commit(store: ByteStore, staging: str, final: str, manifest: bytes, names: list[str]) -> None:
+    """Replace the date in `final` by the files in `staging`; the manifest is the commit.
+
+    Each step leaves a state that readers and the next run understand: until the old manifest
+    is removed, `final` is the old complete date (the marker `_swap.json` says a swap began);
+    from then on, until the new manifest is written, a marker without a manifest says
+    "half-replaced" (the transform refuses it; `repair` rolls it forward from staging); once
+    the new manifest is there, the date is the new complete one (files it does not list are
+    ignored, then removed).
+    """
+    marker = join(final, SWAP_MARKER)
+    store.write(join(staging, MANIFEST), manifest, "application/json")
+    store.write(
+        marker, orjson.dumps({"staging": staging, "started_at": _now()}), "application/json"
+    )
+    store.delete([join(final, MANIFEST)])
+    for name in names:
+        store.copy(join(staging, name), join(final, name))
+    store.write(join(final, MANIFEST), manifest, "application/json")
+    keep = {*names, MANIFEST}
+    base = final.rstrip("/") + "/"
+    store.delete(
+        [f for f in store.list_files(final) if f.removeprefix(base) not in keep and f != marker]
+    )
+    store.delete([marker])
+    store.delete_prefix(staging)
+
+
+def repair(store: ByteStore, raw_root: str, snapshot_date: str) -> str | None:
+    """Finish a swap that an interrupted extract left half done; say what was found.
+
+    Returns None when the date needs nothing, "rolled forward" when the staging copy named by
+    the marker was complete (every file with its manifest's size and sha256) and has been
+    committed, and "committed" when the marker outlived a commit that had finished.
+
+    Raises:
+        StorageError: The date is half-replaced and its staging copy is gone or damaged: only a
+            new extract can rebuild it.
+    """
+    from spotify_transform.storage import StorageError
+
+    final = raw_partition(raw_root, snapshot_date)
+    marker = join(final, SWAP_MARKER)
+    if not store.exists(marker):
+        return None
+    if store.exists(join(final, MANIFEST)):
+        store.delete([marker])
+        return "committed"
+    staging = str(orjson.loads(store.read(marker))["staging"])
+    try:
+        manifest_bytes = store.read(join(staging, MANIFEST))
+        manifest = orjson.loads(manifest_bytes)
+        names = _manifest_files(manifest)
+        for name, size, digest in names:
+            body = store.read(join(staging, name))
+            if len(body) != size or hashlib.sha256(body).hexdigest() != digest:
+                raise StorageError(f"{join(staging, name)} does not match its manifest")
+    except (StorageError, orjson.JSONDecodeError, KeyError) as exc:
+        raise StorageError(
+            f"raw partition {snapshot_date} is half-replaced ({marker}) and its staging copy "
+            f"cannot finish it ({exc}); extract the date again"
+        ) from None
+    _commit(store, staging, final, manifest_bytes, [n for n, _, _ in names])
+    return "rolled forward"
+
+
+def _manifest_files(manifest: dict[str, Any]) -> list[tuple[str, int, str]]:
+    """(path under the date, bytes, sha256) of every file a manifest lists."""
+    return [
+        (f"playlist_id={p['playlist_id']}/{f['name']}", int(f["bytes"]), str(f["sha256"]))
+        for p in manifest["playlists"]
+        for f in p["files"]
+    ]
 
 
 def extract(
@@ -215,7 +456,7 @@ def extract(
     source: Source,
     request: ExtractRequest,
     *,
-    list_my_playlists: Callable[[Source], list[str]] | None = None,
+    list_playlists: Callable[[Source, str | None], Listing] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Extract one snapshot date and return its manifest.
@@ -224,15 +465,17 @@ def extract(
         store: Byte store for the raw zone.
         source: Where responses come from.
         request: Date, raw root, playlists, run ID.
-        list_my_playlists: Resolves `me` to playlist IDs (default: GET /me/playlists).
+        list_playlists: Resolves `me` (default: `list_my_playlists`, GET /me/playlists).
         progress: Called with a short line per playlist (CLI progress).
     """
     started, t0 = _now(), time.monotonic()
     final = raw_partition(request.raw_root, request.snapshot_date)
+    # An earlier extract of this date that stopped mid-way: its leftovers go (this run
+    # replaces the whole date anyway), and the manifest says it was found.
+    interrupted = store.exists(join(final, SWAP_MARKER))
+    for leftover in _leftover_stagings(store, request.raw_root, request.snapshot_date):
+        store.delete_prefix(leftover)
     staging = _staging(request.raw_root, request.snapshot_date)
-    ids = list(request.playlists)
-    if ids == ["me"]:
-        ids = (list_my_playlists or me_playlist_ids)(source)
 
     prev = previous_manifest(store, request.raw_root, request.snapshot_date)
     prev_root = raw_partition(request.raw_root, prev["snapshot_date"]) if prev else None
@@ -241,18 +484,25 @@ def extract(
         if prev
         else {}
     )
+    listing: Listing | None = None
+    todo = [Listed(pid) for pid in request.playlists]
+    if list(request.playlists) == ["me"]:
+        known = ((prev or {}).get("listing") or {}).get("user_id")
+        listing = (list_playlists or list_my_playlists)(source, known)
+        todo = listing.read
 
     writer = _Writer(store, staging)
-    entries = []
+    entries: list[dict[str, Any]] = []
+    committing = False
     try:
-        for n, playlist_id in enumerate(ids, 1):
-            result = _extract_playlist(source, writer, playlist_id, prev_by_id, prev_root)
+        for n, listed in enumerate(todo, 1):
+            result = _extract_playlist(source, writer, listed, prev_by_id, prev_root)
             entries.append(result)
             log.info(
                 orjson.dumps(
                     {
                         "event": "playlist_extracted",
-                        "playlist_id": playlist_id,
+                        "playlist_id": listed.playlist_id,
                         "status": result["status"],
                         "files": len(result["files"]),
                         "api_calls": source.api_calls,
@@ -261,9 +511,10 @@ def extract(
             )
             if progress:
                 progress(
-                    f"[{n}/{len(ids)}] {playlist_id} {result['status']}"
+                    f"[{n}/{len(todo)}] {listed.playlist_id} {result['status']}"
                     f" ({len(result['files'])} files)"
                 )
+        entries += listing.skipped if listing else []
         statuses: dict[str, int] = {}
         shapes: dict[str, int] = {}
         for e in entries:
@@ -278,6 +529,9 @@ def extract(
             # The capability probe: what the first playlist whose contents were read showed.
             "capabilities": probes[0] if probes else None,
             "statuses": statuses,
+            "listing": (
+                {"user_id": listing.user_id, **listing.counts} if listing is not None else None
+            ),
             "run": {
                 "run_id": request.run_id,
                 "started_at": started,
@@ -285,17 +539,18 @@ def extract(
                 "seconds": round(time.monotonic() - t0, 3),
                 "api_calls": source.api_calls,
                 "http_429": source.throttled,
+                "repaired_interrupted_extract": interrupted,
             },
             "playlists": entries,
         }
-        store.write(
-            join(staging, MANIFEST),
-            orjson.dumps(manifest, option=orjson.OPT_INDENT_2),
-            "application/json",
-        )
-        store.replace_prefix(staging, final)
+        body = orjson.dumps(manifest, option=orjson.OPT_INDENT_2)
+        committing = True
+        _commit(store, staging, final, body, [n for n, _, _ in _manifest_files(manifest)])
     except BaseException:
-        store.delete_prefix(staging)
+        # Before the commit began, the date is untouched: drop the staging copy. After, keep
+        # it: `repair` (or the next extract) needs it, and the marker says where it is.
+        if not committing:
+            store.delete_prefix(staging)
         raise
     return manifest
 

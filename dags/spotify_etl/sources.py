@@ -24,12 +24,70 @@ class Response:
 
     @classmethod
     def of(cls, body: bytes) -> Response:
-        """Parse a body."""
-        return cls(body, orjson.loads(body))
+        """Parse a body that must be a JSON object.
+
+        Raises:
+            BadResponse: The body is not JSON, or not an object.
+        """
+        problem, data = parse_object(body)
+        if problem:
+            raise BadResponse(problem)
+        return cls(body, data)
 
 
 class SourceError(Exception):
     """A request failed for a whole-run reason (auth, quota …)."""
+
+
+class BadResponse(Exception):
+    """A 200 whose body is not what the endpoint returns (not JSON, the wrong shape, a page that
+    ends the paging early), still after the retries: the playlist cannot be read whole."""
+
+
+def parse_object(body: bytes) -> tuple[str | None, dict[str, Any]]:
+    """(problem, data): the body parsed as a JSON object, or why it is not one."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        start = body[:40].decode("utf-8", "replace").strip()
+        return f"the body is not JSON ({len(body)} bytes starting {start!r})", {}
+    if not isinstance(data, dict):
+        return f"the body is JSON but not an object ({type(data).__name__})", {}
+    return None, data
+
+
+def page_problem(data: dict[str, Any], offset: int, limit: int) -> str | None:
+    """Why a paging object answered for `offset`/`limit` is not a whole page, or None.
+
+    Whole: an `items` list and an integer `total`; the offset asked for; as many entries as
+    are due (`min(limit, total - offset)`); and no `next`-less end before `total`.
+    """
+    items, total = data.get("items"), data.get("total")
+    if not isinstance(items, list):
+        return "the page has no `items` list"
+    if not isinstance(total, int) or isinstance(total, bool) or total < 0:
+        return "the page has no integer `total`"
+    served = data.get("offset")
+    if served is not None and served != offset:
+        return f"the page is at offset {served}, not {offset}"
+    due = max(0, min(limit, total - offset))
+    if len(items) < due:
+        return f"the page holds {len(items)} entries where {due} are due (total {total})"
+    if len(items) > limit:
+        return f"the page holds {len(items)} entries, more than the limit {limit}"
+    if not data.get("next") and offset + len(items) < total:
+        return f"the paging ends at {offset + len(items)} of {total} entries"
+    return None
+
+
+def listing_problem(data: dict[str, Any]) -> str | None:
+    """Why a listing (`/me/playlists`, recently played) is not one, or None."""
+    return None if isinstance(data.get("items"), list) else "the listing has no `items` list"
+
+
+def object_problem(data: dict[str, Any]) -> str | None:
+    """Why a playlist object is not one, or None."""
+    return None if isinstance(data.get("id"), str) else "the playlist object has no `id`"
 
 
 class PlaylistNotFound(Exception):
@@ -53,6 +111,10 @@ class Source(Protocol):
     @property
     def throttled(self) -> int:
         """429 answers seen so far."""
+        ...
+
+    def me(self) -> Response:
+        """GET /me (the user's profile: its `id` tells owned playlists from followed ones)."""
         ...
 
     def my_playlists(self) -> list[Response]:
@@ -104,6 +166,10 @@ class SampleSource:
         self.api_calls += 1
         return Response.of(self.root.joinpath(*parts).read_bytes())
 
+    def me(self) -> Response:
+        """GET /me: the sample user's profile."""
+        return self._get("me", "profile.json")
+
     def my_playlists(self) -> list[Response]:
         """Every page of GET /me/playlists (one page in the sample)."""
         return [self._get("me", "playlists.json")]
@@ -130,8 +196,3 @@ class SampleSource:
         if after_ms is not None and newest is not None and int(newest) <= after_ms:
             return Response.of(EMPTY_PLAYS)
         return page
-
-
-def me_playlist_ids(source: Source) -> list[str]:
-    """IDs listed by the source's GET /me/playlists (all pages)."""
-    return [str(p["id"]) for page in source.my_playlists() for p in page.data.get("items") or []]

@@ -6,7 +6,10 @@ spotipy's own retries are switched off (an urllib3 `Retry` with no status to ret
 - 429 with `reason: QUOTA_EXCEEDED` → stop at once (`QuotaExceeded`): the developer quota is spent.
 - 429 otherwise → sleep `Retry-After` seconds if it is within the cap, else fail (`RateLimited`)
   so Airflow retries the task later instead of blocking a worker for hours.
-- 5xx and connection errors → bounded exponential backoff with full jitter.
+- 5xx, connection errors (also a connection cut mid-body) and a 200 whose body is not what the
+  endpoint returns (not JSON, e.g. a gateway's HTML page; the wrong shape; a page that ends the
+  paging early) → bounded exponential backoff with full jitter; a body still bad after the
+  retries raises `BadResponse` (the extractor records the playlist `incomplete`).
 - 401 → refresh the access token once, then retry; a second 401 fails.
 - 403 "user may not be registered" → stop with the fix (`UserNotRegistered`).
 - 403 / 404 on a playlist → `PlaylistNotVisible` / `PlaylistNotFound` (the extractor records the
@@ -34,11 +37,25 @@ from urllib3.util.retry import Retry
 
 from spotify_etl.settings import Settings
 from spotify_etl.sources import (
+    BadResponse,
     PlaylistNotFound,
     PlaylistNotVisible,
     Response,
     SourceError,
+    listing_problem,
     next_offset,
+    object_problem,
+    page_problem,
+    parse_object,
+)
+
+# Failures of one request that a retry may cure: a connection refused, reset or cut mid-body
+# (`ChunkedEncodingError` is not a `ConnectionError`), a timeout, a body that does not decode.
+TRANSIENT = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
 )
 
 log = logging.getLogger(__name__)
@@ -197,10 +214,19 @@ class SpotifyApi:
     def _backoff(self, attempt: int) -> float:
         return float(min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt) * (0.5 + self._jitter() / 2))
 
-    def call(self, what: str, fn: Callable[[], Any]) -> Response:
+    def call(
+        self,
+        what: str,
+        fn: Callable[[], Any],
+        check: Callable[[dict[str, Any]], str | None] | None = None,
+    ) -> Response:
         """Run one API request under the retry policy; return its body as received.
 
+        The body must be a JSON object (spotipy turns an undecodable 200 into None) that
+        `check` finds nothing wrong with; otherwise the request is retried like a 5xx.
+
         Raises:
+            BadResponse: The body was still not what the endpoint returns after the retries.
             PlaylistNotFound, PlaylistNotVisible: 404 / 403 (the caller decides).
             QuotaExceeded, RateLimited, ReauthRequired, UserNotRegistered, SourceError:
                 reasons to stop the run.
@@ -209,8 +235,17 @@ class SpotifyApi:
         refreshed = False
         while True:
             try:
-                data = fn()
-                return Response(self.session.last_body, data if isinstance(data, dict) else {})
+                fn()
+                body = self.session.last_body
+                problem, data = parse_object(body)
+                if problem is None and check is not None:
+                    problem = check(data)
+                if problem is None:
+                    return Response(body, data)
+                errors += 1
+                if errors > MAX_ERROR_RETRIES:
+                    raise BadResponse(f"{what}: {problem} ({MAX_ERROR_RETRIES + 1} tries)")
+                self._wait(self._backoff(errors), f"{what}: 200 but {problem}, retrying")
             except SpotifyOauthError as exc:
                 if exc.error == "invalid_grant":
                     raise ReauthRequired(
@@ -271,7 +306,7 @@ class SpotifyApi:
                     raise PlaylistNotFound(f"{what}: 404 {message or 'Not found'}") from None
                 else:
                     raise SourceError(f"{what}: HTTP {status}: {message}") from None
-            except (requests.ConnectionError, requests.Timeout) as exc:
+            except TRANSIENT as exc:
                 errors += 1
                 if errors > MAX_ERROR_RETRIES:
                     raise SourceError(
@@ -285,6 +320,10 @@ class SpotifyApi:
         self._sleep(seconds)
 
     # ------------------------------------------------------------------ Source
+    def me(self) -> Response:
+        """GET /me."""
+        return self.call("GET /me", self.client.me, object_problem)
+
     def my_playlists(self) -> list[Response]:
         """Every page of GET /me/playlists (limit 50)."""
         pages: list[Response] = []
@@ -295,6 +334,7 @@ class SpotifyApi:
                 self.call(
                     f"GET /me/playlists offset {at}",
                     lambda at=at: self.client.current_user_playlists(limit=50, offset=at),  # type: ignore[misc]
+                    listing_problem,
                 )
             )
             following = next_offset(pages[-1].data)
@@ -306,6 +346,7 @@ class SpotifyApi:
         return self.call(
             f"playlist {playlist_id}",
             lambda: self.client.playlist(playlist_id, additional_types=ADDITIONAL_TYPES),
+            object_problem,
         )
 
     def items_page(self, playlist_id: str, offset: int, limit: int) -> Response:
@@ -315,6 +356,7 @@ class SpotifyApi:
             lambda: self.client.playlist_items(
                 playlist_id, limit=limit, offset=offset, additional_types=ADDITIONAL_TYPES
             ),
+            lambda data: page_problem(data, offset, limit),
         )
 
     def recently_played(self, after_ms: int | None) -> Response:
@@ -322,6 +364,7 @@ class SpotifyApi:
         return self.call(
             "GET /me/player/recently-played",
             lambda: self.client.current_user_recently_played(limit=50, after=after_ms),
+            listing_problem,
         )
 
 

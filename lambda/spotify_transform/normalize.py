@@ -46,11 +46,15 @@ class PlaylistFiles:
         playlist_id: ID from the `playlist_id=` folder.
         playlist: `playlist.json` (GET /playlists/{id}), or None if absent.
         pages: `items-<offset>.json` pages as (offset, file), any order.
+        complete: False when the extract could not read the contents whole (status other than
+            ok/unchanged): the playlist keeps its row, with `items_accessible` false, and none
+            of its entries (not even the embedded first page) becomes a row.
     """
 
     playlist_id: str
     playlist: RawFile | None
     pages: tuple[tuple[int, RawFile], ...] = ()
+    complete: bool = True
 
 
 @dataclass
@@ -332,8 +336,9 @@ def _quarantine_files(bad: Iterable[tuple[str, RawFile, _FileError]]) -> pl.Data
 # --------------------------------------------------------------------------------------------
 
 
-def _playlists(meta: pl.DataFrame) -> pl.DataFrame:
+def _playlists(meta: pl.DataFrame, incomplete: list[str]) -> pl.DataFrame:
     contents = pl.coalesce(pl.col("items"), pl.col("tracks"))
+    whole = ~pl.col("playlist_id").is_in(pl.Series(incomplete, dtype=pl.String).implode())
     return meta.select(
         pl.col("playlist_id"),
         "name",
@@ -345,7 +350,7 @@ def _playlists(meta: pl.DataFrame) -> pl.DataFrame:
         pl.col("followers").struct.field("total").alias("followers"),
         "snapshot_id",
         contents.struct.field("total").alias("item_count"),
-        contents.is_not_null().alias("items_accessible"),
+        (contents.is_not_null() & whole).alias("items_accessible"),
     )
 
 
@@ -503,6 +508,7 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     page_offsets: dict[str, int] = {}
     meta_files: list[RawFile] = []
     page_files: list[RawFile] = []
+    incomplete = [p.playlist_id for p in playlists if not p.complete]
     for pl_files in playlists:
         if pl_files.playlist is not None:
             meta_files.append(pl_files.playlist)
@@ -549,6 +555,10 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
         paged_entries = paged_entries.filter(~pl.col("playlist_id").is_in(hidden.implode()))
     embedded_entries = _embedded_entries(meta, paged_entries, by_path)
     entries = pl.concat([paged_entries, embedded_entries])
+    if incomplete:  # contents not read whole: no entry of theirs is presented as the playlist
+        entries = entries.filter(
+            ~pl.col("playlist_id").is_in(pl.Series(incomplete, dtype=pl.String).implode())
+        )
     if entries.select(pl.struct("playlist_id", "position").is_duplicated().any()).item():
         # Overlapping /items pages (an extractor fault): keep the first copy of a position.
         entries = entries.unique(["playlist_id", "position"], keep="first", maintain_order=True)
@@ -572,7 +582,7 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
         ]
     )
     tables = {
-        "playlists": _playlists(meta),
+        "playlists": _playlists(meta, incomplete),
         "playlist_items": items,
         **_dimensions(good),
         "quarantine": quarantine,

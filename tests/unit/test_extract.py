@@ -12,7 +12,7 @@ import pytest
 from spotify_etl.extract import ExtractRequest, extract
 from spotify_etl.sources import PlaylistNotFound, Response, SampleSource
 from spotify_transform.storage import ByteStore
-from tests.conftest import SAMPLE_DATE
+from tests.conftest import SAMPLE_DATE, SAMPLE_PLAYLISTS
 
 SAMPLE = SampleSource().root
 VISIBLE = [
@@ -64,8 +64,8 @@ def test_extract_manifest_records_statuses_files_and_calls(raw_root: str) -> Non
             data = (partition / f"playlist_id={entry['playlist_id']}" / f["name"]).read_bytes()
             assert f["bytes"] == len(data)
             assert f["sha256"] == hashlib.sha256(data).hexdigest()
-    # 1 /me/playlists + 5 playlists + ceil(n/50) pages of the 4 visible ones (3+3+1+1)
-    assert manifest["run"]["api_calls"] == 1 + 5 + 8
+    # 5 playlists + ceil(n/50) pages of the 4 visible ones (3+3+1+1)
+    assert manifest["run"]["api_calls"] == 5 + 8
     assert manifest["run"]["run_id"] == "test"
 
 
@@ -75,10 +75,12 @@ def test_extract_copies_unchanged_playlists_from_previous_date(
     # GIVEN the sample extracted yesterday (fixture) and unchanged snapshot ids today
     source = SampleSource()
     # WHEN the next date is extracted
-    manifest = extract(store, source, ExtractRequest("2026-11-25", raw_root, ("me",), "t2"))
+    manifest = extract(
+        store, source, ExtractRequest("2026-11-25", raw_root, SAMPLE_PLAYLISTS, "t2")
+    )
     # THEN unchanged playlists cost one call each and their pages are copied, complete
     assert manifest["statuses"] == {"unchanged": 4, "not_visible": 1}
-    assert source.api_calls == 1 + 5
+    assert source.api_calls == 5
     today = Path(raw_root) / "spotify" / "playlists" / "snapshot_date=2026-11-25"
     yesterday = Path(raw_root) / "spotify" / "playlists" / f"snapshot_date={SAMPLE_DATE}"
     for pid in VISIBLE:
@@ -93,7 +95,7 @@ def test_extract_again_replaces_the_date_folder_whole(raw_root: str, store: Byte
     stray.parent.mkdir()
     stray.write_text("{}")
     # WHEN the same date is extracted again
-    extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, raw_root, ("me",), "again"))
+    extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, raw_root, SAMPLE_PLAYLISTS, "again"))
     # THEN the folder holds exactly the new set, and no staging folder is left
     assert not stray.exists()
     assert _manifest(raw_root)["run"]["run_id"] == "again"
@@ -158,3 +160,61 @@ def test_probe_sees_legacy_fields() -> None:
     assert caps["fields"]["track.popularity"] is True
     assert caps["fields"]["playlist.followers"] is True
     assert caps["fields"]["entry.item"] is False
+
+
+def test_extract_me_reads_owned_playlists_and_skips_followed_ones(
+    tmp_path: Path, store: ByteStore
+) -> None:
+    # GIVEN the sample user's listing: four own playlists and one a friend owns (followed)
+    source = SampleSource()
+    # WHEN `me` is extracted
+    manifest = extract(store, source, ExtractRequest(SAMPLE_DATE, str(tmp_path), ("me",)))
+    by_id = {p["playlist_id"]: p for p in manifest["playlists"]}
+    # THEN the followed one is `skipped` without a call, the four others are read whole
+    assert manifest["statuses"] == {"ok": 4, "skipped": 1}
+    assert by_id[HIDDEN]["files"] == [] and "followed" in by_id[HIDDEN]["message"]
+    assert manifest["listing"] == {
+        "user_id": "31l7sampleuserxq2bz4dkfa",
+        "listed": 5,
+        "null_entries": 0,
+        "null_ids": 0,
+        "repeated": 0,
+        "followed": 1,
+    }
+    # 1 /me/playlists + 1 /me + 4 playlists + their pages (3+3+1+1)
+    assert source.api_calls == 1 + 1 + 4 + 8
+    # AND the next day, with every listed snapshot id unchanged, one call does it all
+    tomorrow = SampleSource()
+    again = extract(store, tomorrow, ExtractRequest("2026-11-25", str(tmp_path), ("me",)))
+    assert again["statuses"] == {"unchanged": 4, "skipped": 1}
+    assert tomorrow.api_calls == 1
+
+
+def test_sort_listing_counts_null_entries_and_null_ids_and_never_reads_them() -> None:
+    # GIVEN a real-looking listing page with a null entry, a null id, a repeat, a collaborative
+    # playlist of someone else's and a followed one
+    from spotify_etl.extract import Listed, sort_listing
+
+    me = {"id": "me"}
+    page = {
+        "items": [
+            None,
+            {"id": None, "owner": me},
+            {"id": "own", "owner": me, "snapshot_id": "s1"},
+            {"id": "own", "owner": me, "snapshot_id": "s1"},
+            {"id": "collab", "owner": {"id": "friend"}, "collaborative": True},
+            {"id": "follow", "owner": {"id": "friend"}, "name": "Theirs"},
+        ]
+    }
+    # WHEN it is sorted
+    listing = sort_listing([page], "me")
+    # THEN only the owned and collaborative ones are read; the rest is counted or skipped
+    assert listing.read == [Listed("own", "s1"), Listed("collab", None)]
+    assert [s["playlist_id"] for s in listing.skipped] == ["follow"]
+    assert listing.counts == {
+        "listed": 6,
+        "null_entries": 1,
+        "null_ids": 1,
+        "repeated": 1,
+        "followed": 1,
+    }

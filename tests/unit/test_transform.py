@@ -110,7 +110,8 @@ def test_run_above_quarantine_ratio_fails_after_writing_quarantine(
 def test_run_quarantines_corrupt_file_and_leaves_raw_untouched(
     store: ByteStore, raw_root: str, tmp_path: Path
 ) -> None:
-    # GIVEN one page of the sample replaced by truncated JSON
+    # GIVEN a partition made by hand (no manifest), one of whose pages is truncated JSON
+    (Path(raw_partition(raw_root, SAMPLE_DATE)) / "_manifest.json").unlink()
     page = (
         Path(raw_partition(raw_root, SAMPLE_DATE))
         / "playlist_id=0vvXsWCC9xrXsKd4FyS8kM"  # pragma: allowlist secret
@@ -129,6 +130,59 @@ def test_run_quarantines_corrupt_file_and_leaves_raw_untouched(
     assert whole["source_file"].endswith("items-000050.json")
     assert result["entries"] == 335  # playlist.json's embedded first page still covers 0-99
     assert page.read_bytes() == before
+
+
+def test_run_refuses_a_file_that_differs_from_the_manifest_naming_it(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN an extracted date one of whose pages changed after the extract (same size even)
+    page = (
+        Path(raw_partition(raw_root, SAMPLE_DATE))
+        / "playlist_id=0vvXsWCC9xrXsKd4FyS8kM"  # pragma: allowlist secret
+        / "items-000050.json"
+    )
+    body = page.read_bytes()
+    page.write_bytes(body.replace(b'"total": 120', b'"total": 121'))
+    # WHEN transforming THEN it fails naming the file, and writes nothing
+    with pytest.raises(
+        TransformError, match=r"items-000050\.json does not match the date's manifest"
+    ):
+        run(store, TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path / "c")))
+    assert not (tmp_path / "c").exists()
+
+
+def test_run_refuses_a_half_replaced_date(store: ByteStore, raw_root: str, tmp_path: Path) -> None:
+    # GIVEN a date an extract was swapping in when it stopped: the marker, no manifest
+    partition = Path(raw_partition(raw_root, SAMPLE_DATE))
+    (partition / "_manifest.json").unlink()
+    (partition / "_swap.json").write_text('{"staging": "elsewhere"}')
+    # WHEN transforming THEN it refuses, saying what happened and what to do
+    with pytest.raises(TransformError, match="half-replaced.*run the extract again"):
+        run(store, TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path / "c")))
+
+
+def test_run_keeps_an_incomplete_playlist_row_but_none_of_its_entries(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN a manifest that records one playlist `incomplete` (its pages stop part-way)
+    manifest_path = Path(raw_partition(raw_root, SAMPLE_DATE)) / "_manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    short = "3cEYpjA9oz9GiPac4AsH4n"  # 140 entries; its playlist.json embeds the first 100
+    for entry in manifest["playlists"]:
+        if entry["playlist_id"] == short:
+            entry["status"] = "incomplete"
+            entry["files"] = entry["files"][:2]  # playlist.json and the page at offset 0
+    manifest_path.write_text(json.dumps(manifest))
+    # WHEN the date is transformed
+    curated = tmp_path / "c"
+    run(store, TransformRequest(SAMPLE_DATE, raw_root, str(curated)))
+    # THEN the playlist keeps its row, marked not readable whole, and no entry of it is a row
+    rows = pl.read_parquet(curated_file(str(curated), "playlists", SAMPLE_DATE))
+    row = rows.filter(pl.col("playlist_id") == short).row(0, named=True)
+    assert row["items_accessible"] is False and row["item_count"] == 140
+    items = pl.read_parquet(curated_file(str(curated), "playlist_items", SAMPLE_DATE))
+    assert items.filter(pl.col("playlist_id") == short).height == 0
+    assert items.height > 0
 
 
 def test_write_crash_before_replace_keeps_previous_file(
