@@ -7,11 +7,14 @@ successful run (kept in the raw zone) and lands each response untouched under
 `recently_played/extracted_date=YYYY-MM-DD/<cursor>.json`. A full page whose oldest play is
 newer than the cursor is recorded as a gap warning in that day's `_manifest.json`.
 
-`extract` → `transform` → `crawl` (then the `spotify_pipeline.curated.plays` Asset is updated)
+`extract` → `transform` → `crawl` (which then updates the `spotify_pipeline.curated.plays`
+Asset)
 
-The transform rebuilds the `plays` partitions (`played_date`) of the run's day and the day
-before from every fetch of those days; overlapping fetches collapse on `played_at`, so plays are
-never duplicated. Same platform, settings and transform function as `spotify_pipeline`.
+The transform rebuilds every `plays` partition (`played_date`) that the run's fetches hold plays
+of (plays can be fetched days late: a first run, a paused DAG, a day of failed runs), each from
+every fetch that holds plays of it; overlapping fetches collapse on `played_at`, so plays are
+never duplicated and none that reached the raw zone is missing. Same platform, settings and
+transform function as `spotify_pipeline`.
 """
 
 from __future__ import annotations
@@ -59,13 +62,16 @@ def spotify_listening_history() -> None:
     @task
     def transform(extracted: dict[str, Any]) -> dict[str, Any]:
         """#### Transform
-        Rebuilds the `plays` partitions of the run's day and the day before.
+        Rebuilds every `plays` partition the run's fetches touch.
         """
         from spotify_etl import pipeline, settings
 
         _, run_id = pipeline.current_run()
         return pipeline.run_transform_plays(
-            settings.load_in_task(), extracted["extracted_date"], run_id
+            settings.load_in_task(),
+            extracted["extracted_date"],
+            run_id,
+            extracted.get("played_dates", []),
         )
 
     @task(outlets=[PLAYS])

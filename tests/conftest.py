@@ -12,11 +12,14 @@ os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="spotify-pipeline-
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(Path(__file__).parents[1] / "dags"))
 
+from collections.abc import Iterator
+
 import pytest
 
 from spotify_etl.extract import ExtractRequest, extract
 from spotify_etl.sources import SampleSource
 from spotify_transform.storage import ByteStore
+from tests.stub_spotify import StubSpotify
 
 SAMPLE_DATE = "2026-11-24"
 # The sample's playlists in listing order. Named explicitly, the friend's hidden playlist is
@@ -28,6 +31,13 @@ SAMPLE_PLAYLISTS = (
     "1h0CEZCm6IbFTbxThn6Xcs",
     "6UeSakyzhiEt4NB3UAd6NQ",
 )
+
+
+@pytest.fixture
+def stub() -> Iterator[StubSpotify]:
+    """A stub Spotify on 127.0.0.1 serving the sample (tests/stub_spotify.py)."""
+    with StubSpotify() as server:
+        yield server
 
 
 @pytest.fixture

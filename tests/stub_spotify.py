@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -57,6 +58,10 @@ class StubState:
     rotate_refresh_token: bool = False
     invalid_grant: bool = False
     expire_token_after: int | None = None
+    granted_scope: str = (
+        "playlist-read-private playlist-read-collaborative user-read-recently-played"
+    )
+    latency_s: float = 0.0  # added to every API answer (benchmarks: a real network's delay)
     requests: list[str] = field(default_factory=list)
     token_requests: int = 0
     token: str = ""
@@ -129,10 +134,11 @@ class _Handler(BaseHTTPRequestHandler):
                 if form.get("code") != ["good-code"]:
                     return self._send(400, {"error": "invalid_grant"})
                 s.token = f"access-{next(s._counter)}"
+                s.refresh_token = "fresh-refresh-token"  # what the consent issues is valid
                 return self._send(
                     200,
                     {"access_token": s.token, "token_type": "Bearer", "expires_in": 3600,
-                     "refresh_token": "fresh-refresh-token", "scope": "playlist-read-private"},
+                     "refresh_token": s.refresh_token, "scope": "playlist-read-private"},
                 )  # fmt: skip
             if form.get("grant_type") != ["refresh_token"]:
                 return self._send(400, {"error": "unsupported_grant_type"})
@@ -145,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "access_token": s.token,
                 "token_type": "Bearer",
                 "expires_in": 3600,
-                "scope": "playlist-read-private",
+                "scope": s.granted_scope,
             }
             if s.rotate_refresh_token:
                 s.refresh_token = f"{s.refresh_token}-r"
@@ -155,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         url = urlparse(self.path)
         query = parse_qs(url.query)
+        if self.state.latency_s:
+            time.sleep(self.state.latency_s)
         with self.lock:
             s = self.state
             s.requests.append(f"{url.path}?{url.query}" if url.query else url.path)

@@ -69,8 +69,21 @@ def login(
     return str(refresh)
 
 
-INSTRUCTIONS = """
-Store it as SPOTIFY_REFRESH_TOKEN (in .env for docker compose, or as the password of the
-Airflow connection `spotify_default`, or in AWS Secrets Manager). Treat it like a password.
-It expires 6 months after this consent: run `spotify-pipeline auth` again then.
-"""
+def instructions(settings: Settings) -> str:
+    """How to store the printed refresh token, in the two places the pipeline reads it from.
+
+    Settings read, in this order: the environment (`SPOTIFY_REFRESH_TOKEN`, with
+    `SPOTIPY_CLIENT_ID` and `SPOTIPY_CLIENT_SECRET`), then the Airflow connection
+    `spotify_default` (login = client ID, password = client secret, extra `refresh_token`).
+    No secret is repeated here: the token is printed once, above.
+    """
+    password = " --conn-password '<your client secret>'" if settings.client_secret else ""
+    return f"""Store the refresh token (treat it like a password) in one of two ways:
+  - in the environment, or in .env for docker compose:
+      SPOTIFY_REFRESH_TOKEN=<the refresh token above>
+  - or as the Airflow connection `spotify_default` (login: the client ID; password: the client
+    secret{", none for PKCE" if not settings.client_secret else ""}; extra: the refresh token):
+      airflow connections add spotify_default --conn-type generic \\
+        --conn-login '{settings.client_id}'{password} \\
+        --conn-extra '{{"refresh_token": "<the refresh token above>"}}'
+It expires 6 months after this consent: run `spotify-pipeline auth` again then."""

@@ -157,7 +157,7 @@ def cmd_auth(args: argparse.Namespace) -> int:
         say=lambda line: print(line, file=sys.stderr, flush=True),
     )
     print(f"Refresh token:\n{token}")
-    print(auth.INSTRUCTIONS.strip(), file=sys.stderr)
+    print(auth.instructions(settings), file=sys.stderr)
     return 0
 
 

@@ -623,6 +623,11 @@ def extract_recently_played(
                 "file": name,
                 "after": cursor,
                 "plays": len(items),
+                # The `played_date` partitions this fetch holds plays of (the transform rebuilds
+                # each one from every fetch that holds it, however late it was fetched).
+                "played_dates": sorted(
+                    {str(i.get("played_at"))[:10] for i in items if isinstance(i, dict)} - {"None"}
+                ),
                 "bytes": len(response.body),
                 "sha256": hashlib.sha256(response.body).hexdigest(),
                 "gap_warning": gap,
@@ -664,6 +669,7 @@ def extract_recently_played(
         "extracted_date": extracted_date,
         "raw_uri": folder,
         "plays": sum(f["plays"] for f in fetches),
+        "played_dates": sorted({d for f in fetches for d in f["played_dates"]}),
         "cursor": cursor,
         "gap_warning": run_entry["gap_warning"],
         "api_calls": source.api_calls,

@@ -93,12 +93,15 @@ def run_extract(
 
     Raises:
         SourceError: A past date without raw data (and no `force_current`).
+        StorageError: A past date left half-replaced that cannot be rolled forward.
     """
     date.fromisoformat(snapshot_date)
     platform = get_platform(settings)
     root = raw_root or platform.raw_root
     current = today or datetime.now(UTC).date().isoformat()
     if settings.source == "spotify" and snapshot_date < current and not force_current:
+        # A replay can only use what is there: finish a swap an interrupted extract left.
+        extract_mod.repair(platform.store, root, snapshot_date)
         manifest_uri = join(raw_partition(root, snapshot_date), extract_mod.MANIFEST)
         if not platform.store.exists(manifest_uri):
             raise SourceError(
@@ -205,16 +208,20 @@ def run_extract_plays(
     )
 
 
-def plays_event(platform: Platform, extracted_date: str, run_id: str) -> dict[str, Any]:
-    """The transform event for the listening history: the run's day and the day before.
-
-    The day before is rebuilt too: plays from just before midnight arrive with the first
-    fetches after it.
-    """
+def plays_event(
+    platform: Platform,
+    extracted_date: str,
+    run_id: str,
+    played_dates: Sequence[str] = (),
+) -> dict[str, Any]:
+    """The transform event for the listening history: every `played_date` the run's fetches
+    hold plays of (a first run, a paused DAG or a day of failed runs brings plays days late),
+    plus the run's day and the day before."""
     day = date.fromisoformat(extracted_date)
+    dates = {(day - timedelta(days=1)).isoformat(), day.isoformat(), *played_dates}
     return {
         "dataset": "plays",
-        "played_dates": [(day - timedelta(days=1)).isoformat(), day.isoformat()],
+        "played_dates": sorted(dates),
         "raw_root": platform.raw_root,
         "curated_root": platform.curated_root,
         "idempotency_key": f"spotify_listening_history/{run_id}/{extracted_date}",
@@ -222,8 +229,11 @@ def plays_event(platform: Platform, extracted_date: str, run_id: str) -> dict[st
 
 
 def run_transform_plays(
-    settings: Settings, extracted_date: str, run_id: str = "manual"
+    settings: Settings,
+    extracted_date: str,
+    run_id: str = "manual",
+    played_dates: Sequence[str] = (),
 ) -> dict[str, Any]:
-    """Rebuild the `plays` partitions the run's fetches can touch."""
+    """Rebuild every `plays` partition the run's fetches touch (`played_dates`)."""
     platform = get_platform(settings)  # one set of clients for building and invoking
-    return platform.invoke_transform(plays_event(platform, extracted_date, run_id))
+    return platform.invoke_transform(plays_event(platform, extracted_date, run_id, played_dates))

@@ -66,6 +66,12 @@ def gather(
     )
     transform = run.get("transform", {})
     crawl = run.get("crawl", {})
+    incomplete = [
+        {"playlist_id": p["playlist_id"], "name": p.get("name"), "status": p["status"],
+         "message": p.get("message")}
+        for p in manifest.get("playlists", [])
+        if p.get("status") in ("incomplete", "error")
+    ]  # fmt: skip
     cost = {"athena_usd": 0.0, "lambda_usd": 0.0, "crawler_usd": 0.0}
     if platform.name == "aws":  # the local platform costs nothing
         price = {**PRICES, **settings.prices}
@@ -90,6 +96,8 @@ def gather(
             "statuses": manifest.get("statuses", {}),
             "shapes": manifest.get("api_shape", {}),
         },
+        "incomplete_playlists": incomplete,
+        "listening_gaps": listening_gaps(platform, d),
         "schema_changes": crawl.get("schema_changes", []),
         "playlist_changes": [
             {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in changes
@@ -102,6 +110,29 @@ def gather(
         "bytes_scanned": sum(scanned),
         "cost_estimate": cost,
     }  # fmt: skip
+
+
+def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> list[dict[str, Any]]:
+    """Hourly fetches of the last `days` days whose full page began after the stored cursor:
+    plays may be missing between the two (Spotify keeps only the last 50)."""
+    from datetime import date, timedelta
+
+    end = date.fromisoformat(snapshot_date)
+    root = join(platform.raw_root, "spotify", "recently_played")
+    gaps: list[dict[str, Any]] = []
+    for n in range(days - 1, -1, -1):
+        day = (end - timedelta(days=n)).isoformat()
+        uri = join(root, f"extracted_date={day}", MANIFEST)
+        if not platform.store.exists(uri):
+            continue
+        for entry in json.loads(platform.store.read(uri)).get("runs", []):
+            for fetch in entry.get("fetches", []):
+                if fetch.get("gap_warning"):
+                    gaps.append(
+                        {"extracted_date": day, "run_id": entry.get("run_id"),
+                         "after": fetch.get("after"), "file": fetch.get("file")}
+                    )  # fmt: skip
+    return gaps
 
 
 def _bars(title: str, items: list[tuple[str, float]], color: str) -> str:
@@ -127,6 +158,23 @@ def _bars(title: str, items: list[tuple[str, float]], color: str) -> str:
         f'font-size="13"><text x="0" y="18" font-weight="bold">{html.escape(title)}</text>'
         f"{''.join(bars)}</svg></figure>"
     )
+
+
+def _warnings(r: dict[str, Any]) -> str:
+    """Playlists not read whole and listening gaps: nothing is presented as complete."""
+    items = [
+        f"<li>playlist {html.escape(str(p['name'] or p['playlist_id']))}: {p['status']} — "
+        f"{html.escape(str(p['message']))} (its entries are left out of this date)</li>"
+        for p in r.get("incomplete_playlists", [])
+    ] + [
+        f"<li>listening history: plays may be missing before the fetch of "
+        f"{html.escape(str(g['extracted_date']))} (run {html.escape(str(g['run_id']))}): its full "
+        "page began after the stored cursor</li>"
+        for g in r.get("listening_gaps", [])
+    ]
+    if not items:
+        return ""
+    return f'<section class="warnings"><h2>Warnings</h2><ul>{"".join(items)}</ul></section>'
 
 
 def render_html(report: dict[str, Any]) -> str:
@@ -158,6 +206,7 @@ figure{{margin:1.5em 0}}</style></head><body>
 API calls: {api["calls"]} · HTTP 429: {api["http_429"]} ·
 statuses: {html.escape(json.dumps(api["statuses"]))} ·
 schema changes: {len(r["schema_changes"])}</p>
+{_warnings(r)}
 <p>Estimated AWS cost of this run: ${cost["total_usd"]:.4f}
 (Athena ${cost["athena_usd"]:.4f}, Lambda ${cost["lambda_usd"]:.4f},
 crawler ${cost["crawler_usd"]:.4f}; {r["bytes_scanned"]} bytes scanned).</p>

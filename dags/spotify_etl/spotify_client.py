@@ -108,13 +108,20 @@ class _RecordingSession(requests.Session):
 
 
 class _NoInteractiveLogin:
-    """Mixin: a pipeline run must never wait for a browser login."""
+    """Mixin: a pipeline run must never wait for a browser login or read a terminal.
 
-    def get_auth_response(self, *args: Any, **kwargs: Any) -> str:
+    spotipy asks for a new authorization code whenever its cached token is unusable (e.g. the
+    refreshed token lacks a scope); the code flow does so through `get_auth_response`, PKCE
+    through `_get_auth_response`, both from `get_authorization_code`: stop there.
+    """
+
+    def get_authorization_code(self, *args: Any, **kwargs: Any) -> str:
         raise ReauthRequired(
             "no valid Spotify token and no interactive login in a pipeline run: "
             "run `spotify-pipeline auth` and store the refresh token it prints"
         )
+
+    get_auth_response = get_authorization_code
 
 
 class _OAuth(_NoInteractiveLogin, SpotifyOAuth):  # type: ignore[misc]

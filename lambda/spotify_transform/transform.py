@@ -16,7 +16,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import TypeVar
 
 import polars as pl
@@ -437,14 +437,45 @@ def plays_partition(raw_root: str, extracted_date: str) -> str:
     return join(raw_root, "spotify", "recently_played", f"extracted_date={extracted_date}")
 
 
+def _fetches_holding(store: ByteStore, raw_root: str, day: str) -> list[str]:
+    """Every recently-played fetch that may hold plays of `day`: those fetched that day or
+    later whose manifest lists `day` among their played dates (fetches whose manifest predates
+    that record, or has none, are all read; the normalisation keeps only `day`'s plays)."""
+    root = join(raw_root, "spotify", "recently_played")
+    paths: list[str] = []
+    for folder in store.list_dirs(root):
+        if not folder.startswith("extracted_date=") or folder.split("=", 1)[1] < day:
+            continue
+        base = join(root, folder)
+        listed: set[str] | None = None
+        if store.exists(join(base, MANIFEST)):
+            try:
+                runs = json.loads(store.read(join(base, MANIFEST)))["runs"]
+                fetches = [f for r in runs for f in r["fetches"]]
+                if all("played_dates" in f for f in fetches):
+                    listed = {f["file"] for f in fetches if day in f["played_dates"]}
+            except (ValueError, KeyError, TypeError):
+                listed = None
+        for path in store.list_files(base):
+            name = path.rsplit("/", 1)[-1]
+            if (
+                name.endswith(".json")
+                and not name.startswith("_")
+                and (listed is None or name in listed)
+            ):
+                paths.append(path)
+    return paths
+
+
 def run_plays(
     store: ByteStore, raw_root: str, curated_root: str, played_dates: list[str]
 ) -> dict[str, object]:
     """Rebuild the `plays` partitions of `played_dates` from the recently-played fetches.
 
-    A play of day D can be fetched on D or just after midnight, on D+1, so partition D is
-    rebuilt from the fetches of both days, whole, and plays repeated by overlapping fetches
-    collapse: re-running gives the same file.
+    A play of day D can be fetched on D or any day after (the first run brings the last 50
+    plays, a paused DAG or failed runs bring them late), so partition D is rebuilt, whole, from
+    every fetch that holds plays of D, and plays repeated by overlapping fetches collapse:
+    re-running gives the same file.
     """
     from spotify_transform.normalize import normalize_plays
 
@@ -454,13 +485,7 @@ def run_plays(
     bad_files: list[tuple[str, str]] = []
     for day in sorted(set(played_dates)):
         date.fromisoformat(day)
-        following = (date.fromisoformat(day) + timedelta(days=1)).isoformat()
-        paths = [
-            p
-            for d in (day, following)
-            for p in store.list_files(plays_partition(raw_root, d))
-            if p.endswith(".json") and not p.rsplit("/", 1)[-1].startswith("_")
-        ]
+        paths = _fetches_holding(store, raw_root, day)
         if not paths:
             continue
         result = normalize_plays([RawFile(p.removeprefix(root), store.read(p)) for p in paths])

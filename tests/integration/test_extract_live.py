@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,12 +28,6 @@ DAY = "2026-11-24"
 PAGED = "3cEYpjA9oz9GiPac4AsH4n"  # 140 entries: 3 pages of 50
 LEGACY = "0vvXsWCC9xrXsKd4FyS8kM"  # 120 entries, legacy shape
 HIDDEN = "6UeSakyzhiEt4NB3UAd6NQ"
-
-
-@pytest.fixture
-def stub() -> Iterator[StubSpotify]:
-    with StubSpotify() as server:
-        yield server
 
 
 def settings_for(stub: StubSpotify, **extra: str) -> Settings:
@@ -304,8 +297,9 @@ def _free_port() -> int:
 
 
 @pytest.mark.parametrize("secret", [True, False], ids=["code", "pkce"])
-def test_auth_prints_refresh_token_after_loopback_redirect(
+def test_auth_round_trip_token_stored_as_printed_extracts(
     stub: StubSpotify,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     secret: bool,
@@ -352,5 +346,46 @@ def test_auth_prints_refresh_token_after_loopback_redirect(
     # THEN the command printed the refresh token and how to store it
     assert codes == [0]
     out = capsys.readouterr()
-    assert out.out.strip().endswith("fresh-refresh-token")
-    assert "SPOTIFY_REFRESH_TOKEN" in out.err
+    token = out.out.strip().splitlines()[-1]
+    assert token == "fresh-refresh-token"
+    assert "SPOTIFY_REFRESH_TOKEN=<the refresh token above>" in out.err
+    assert token not in out.err  # printed once, where the user copies it from
+    # AND stored in the environment as printed, an extract succeeds
+    monkeypatch.setenv("SPOTIFY_REFRESH_TOKEN", token)
+    monkeypatch.setenv("SPOTIFY_PIPELINE_HOME", str(tmp_path / "env"))
+    today = datetime.now(UTC).date().isoformat()  # live extracts are of today
+    assert main(["extract", "--date", today, "--playlist", PAGED]) == 0
+    # AND stored as the printed `airflow connections add` says, with nothing in the
+    # environment, the settings of a task read it and an extract succeeds
+    added = next(x for x in out.err.splitlines() if "--conn-login" in x)
+    login = added.split("--conn-login '")[1].split("'")[0]
+    assert login == env["SPOTIPY_CLIENT_ID"]
+    assert ("--conn-password" in added) is secret
+    for key in ("SPOTIFY_REFRESH_TOKEN", "SPOTIPY_CLIENT_ID", "SPOTIPY_CLIENT_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+    connection = {"conn_type": "generic", "login": login, "extra": {"refresh_token": token}}
+    if secret:
+        connection["password"] = env["SPOTIPY_CLIENT_SECRET"]
+    monkeypatch.setenv("AIRFLOW_CONN_SPOTIFY_DEFAULT", json.dumps(connection))
+    from spotify_etl import settings as settings_mod
+
+    in_task = settings_mod.load_in_task()
+    assert (in_task.client_id, in_task.refresh_token) == (login, token)
+    manifest = extract(
+        ByteStore(), SpotifyApi(in_task), ExtractRequest(DAY, str(tmp_path / "conn"), (PAGED,))
+    )
+    assert manifest["statuses"] == {"ok": 1}
+
+
+def test_a_pkce_token_without_the_scopes_asks_for_auth_and_never_prompts(
+    stub: StubSpotify, tmp_path: Path
+) -> None:
+    # GIVEN a PKCE login (no client secret) whose refresh grants fewer scopes than the pipeline
+    # asks for (a consent given before a scope was added): spotipy's PKCE manager then wants a
+    # new authorization code, and would ask for it on the terminal
+    stub.state.granted_scope = "playlist-read-private"
+    extra = {"SPOTIPY_CLIENT_SECRET": ""}
+    # WHEN extracting THEN the run stops asking for `spotify-pipeline auth`; it never waits for
+    # a browser or reads the terminal (stdin is captured: a prompt would raise OSError)
+    with pytest.raises(ReauthRequired, match="spotify-pipeline auth"):
+        run_extract(stub, tmp_path, api(stub, **extra))

@@ -180,3 +180,41 @@ def test_sample_source_serves_plays_once_then_nothing(tmp_path: Path) -> None:
     first = extract_recently_played(ByteStore(), source, str(tmp_path), "2026-11-24")
     again = extract_recently_played(ByteStore(), source, str(tmp_path), "2026-11-24")
     assert (first["plays"], again["plays"]) == (40, 0)
+
+
+@pytest.mark.parametrize("late_days", [1, 2, 5])
+def test_plays_fetched_days_late_all_reach_plays(
+    stub: StubSpotify, tmp_path: Path, late_days: int
+) -> None:
+    # GIVEN plays of 2026-11-20 and 11-21 fetched only `late_days` days after the 21st (a first
+    # run, a paused DAG, a day of failed runs), after a normal fetch on the 20th itself
+    from datetime import date, timedelta
+
+    from spotify_etl import pipeline
+    from spotify_etl.platforms.local import LocalPlatform
+
+    settings = load({**stub.env(), "SPOTIFY_PIPELINE_HOME": str(tmp_path)})
+    platform = LocalPlatform(tmp_path)
+    early = [play("2026-11-20T08:00:00.000Z")]
+    late = [
+        play("2026-11-21T23:30:00.000Z"),
+        play("2026-11-21T12:00:00.000Z"),
+        play("2026-11-20T21:00:00.000Z"),
+        play("2026-11-20T08:00:00.000Z"),  # seen by the first fetch too
+    ]
+    stub.state.recently_played = [page(early), page(late), page([])]
+    fetched_late = (date(2026, 11, 21) + timedelta(days=late_days)).isoformat()
+    results = []
+    for day in ("2026-11-20", fetched_late):
+        extracted = pipeline.run_extract_plays(settings, day, f"run-{day}")
+        # WHEN each run transforms what its fetches touched
+        results.append(
+            pipeline.run_transform_plays(settings, day, f"run-{day}", extracted["played_dates"])
+        )
+    # THEN every play that reached the raw zone is in `plays`, once, in its own partition
+    rows = {
+        day: pl.read_parquet(curated_file(platform.curated_root, "plays", day)).height
+        for day in ("2026-11-20", "2026-11-21")
+    }
+    assert rows == {"2026-11-20": 2, "2026-11-21": 2}
+    assert set(results[1]["partitions"]) >= {"2026-11-20", "2026-11-21"}

@@ -32,13 +32,15 @@ def test_fill_env_gives_every_empty_secret_a_fresh_value_of_adequate_length() ->
 
 def test_fill_env_never_changes_a_value_already_set_and_adds_missing_keys() -> None:
     # GIVEN an .env with one secret and one setting of the user's, and other keys missing
-    current = "AIRFLOW_UID=1000\nPOSTGRES_PASSWORD=mine-and-long-enough-123\n"
+    current = (
+        "AIRFLOW_UID=1000\nPOSTGRES_PASSWORD=mine-and-long-enough-123\n"  # pragma: allowlist secret
+    )
     # WHEN it is completed
     text, filled = stack.fill_env(EXAMPLE.read_text(), current)
     values = stack._parse(text.splitlines())
     # THEN the user's values stand, and only the missing secrets are made
     assert values["AIRFLOW_UID"] == "1000"
-    assert values["POSTGRES_PASSWORD"] == "mine-and-long-enough-123"
+    assert values["POSTGRES_PASSWORD"] == "mine-and-long-enough-123"  # pragma: allowlist secret
     assert "POSTGRES_PASSWORD" not in filled and "AIRFLOW_ADMIN_PASSWORD" in filled
     assert text.startswith(current)
     # AND completing it again changes nothing
@@ -56,7 +58,7 @@ def test_write_env_creates_a_private_file(tmp_path: Path) -> None:
 def test_check_secrets_names_each_missing_or_short_secret_without_its_value() -> None:
     # GIVEN secrets that are missing, short or malformed
     env = {
-        "POSTGRES_PASSWORD": "short",
+        "POSTGRES_PASSWORD": "short",  # pragma: allowlist secret
         "AIRFLOW__CORE__FERNET_KEY": "not-a-key",
         "AIRFLOW__API__SECRET_KEY": "x" * 32,
         "AIRFLOW__API_AUTH__JWT_SECRET": "y" * 43,  # token_urlsafe(32): the old advice

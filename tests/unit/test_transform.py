@@ -157,7 +157,7 @@ def test_run_refuses_a_half_replaced_date(store: ByteStore, raw_root: str, tmp_p
     (partition / "_manifest.json").unlink()
     (partition / "_swap.json").write_text('{"staging": "elsewhere"}')
     # WHEN transforming THEN it refuses, saying what happened and what to do
-    with pytest.raises(TransformError, match="half-replaced.*run the extract again"):
+    with pytest.raises(TransformError, match=r"half-replaced.*run the extract again"):
         run(store, TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path / "c")))
 
 
