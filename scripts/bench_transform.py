@@ -40,8 +40,20 @@ EMBEDDED = 100
 
 
 # ------------------------------------------------------------------------------ data generation
-def generate(raw_root: Path, entries: int, playlists: int, seed: int = 2026) -> int:
-    """Write the synthetic partition; return its size in bytes."""
+SHAPES = ("legacy", "2026", "mixed")
+# Real playlists hold more than tracks: podcast episodes, local files and unavailable (null)
+# entries, a small share of each (the same in every shape, so the shapes compare).
+EXTRAS = {"episode": 0.005, "local": 0.005, "null": 0.002}
+
+
+def generate(
+    raw_root: Path, entries: int, playlists: int, shape_mix: str = "mixed", seed: int = 2026
+) -> int:
+    """Write the synthetic partition; return its size in bytes.
+
+    `shape_mix`: every playlist in the legacy shape (full market lists, popularity), every one
+    in the 2026 Development Mode shape (neither), or alternating ("mixed").
+    """
     from spotify_etl import synthetic as syn
 
     rng = random.Random(seed)
@@ -52,9 +64,24 @@ def generate(raw_root: Path, entries: int, playlists: int, seed: int = 2026) -> 
     total = 0
     for n in range(playlists):
         shape: syn.Shape = "2026" if n % 2 else "legacy"
+        if shape_mix == "legacy":
+            shape = "legacy"
+        elif shape_mix == "2026":
+            shape = "2026"
         pid = syn.spotify_id(rng)
+
+        def obj(shape: syn.Shape = shape) -> dict[str, Any] | None:
+            roll = rng.random()
+            if roll < EXTRAS["episode"]:
+                return syn.episode_body(rng)
+            if roll < EXTRAS["episode"] + EXTRAS["local"]:
+                return syn.local_file_body("Demo", "The Band", "Tapes", rng.randint(60, 400))
+            if roll < sum(EXTRAS.values()):
+                return None
+            return syn.track_body(rng.choice(cat.tracks), shape, rng)
+
         items = [
-            syn.entry(syn.track_body(rng.choice(cat.tracks), shape, rng), shape,
+            syn.entry(obj(), shape,
                       f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T10:00:00Z", "bench")
             for _ in range(per)
         ]  # fmt: skip
@@ -83,9 +110,14 @@ def response_files(raw_root: Path) -> list[Path]:
 def worker_ours(raw: Path, out: Path) -> None:
     from spotify_etl.cli import main
 
+    # A generous limit: the baseline (the code before issue #16) quarantined local files and
+    # null entries; the contenders must not fail on the very data they are compared on.
     code = main(["transform", "--date", DATE, "--raw", str(raw), "--out", str(out)])
     if code:
         raise SystemExit(code)
+
+
+worker_baseline = worker_ours  # the same CLI, run from --baseline-code's tree
 
 
 def worker_orjson(raw: Path, out: Path) -> None:
@@ -189,14 +221,23 @@ def worker_pandas(raw: Path, out: Path) -> None:
     song_df.to_csv(out / "songs.csv", index=False)
 
 
-WORKERS = {"ours": worker_ours, "pandas": worker_pandas, "orjson": worker_orjson}
+WORKERS = {
+    "ours": worker_ours,
+    "baseline": worker_baseline,
+    "pandas": worker_pandas,
+    "orjson": worker_orjson,
+}
 
 
-def measure(name: str, raw: Path, out: Path) -> tuple[float, int]:
-    """Run one contender in a fresh process: (wall seconds, peak RSS bytes)."""
+def measure(name: str, raw: Path, out: Path, code: Path | None = None) -> tuple[float, int]:
+    """Run one contender in a fresh process: (wall seconds, peak RSS bytes). `code`: run the
+    project's packages from that tree (its dags/ and lambda/ first on the path)."""
     cmd = [sys.executable, __file__, "--worker", name, "--raw", str(raw), "--out", str(out)]
+    env = {**os.environ, "SPOTIFY_MAX_QUARANTINE_RATIO": "1"}
+    if code is not None:
+        env["PYTHONPATH"] = f"{code / 'dags'}{os.pathsep}{code / 'lambda'}"
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL)
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, env=env)
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -210,6 +251,18 @@ def main() -> None:
     parser.add_argument("--playlists", type=int, default=100)
     parser.add_argument("--repeat", type=int, default=1, help="measure each contender N times")
     parser.add_argument("--keep", type=Path, help="generate into / reuse this folder")
+    parser.add_argument(
+        "--shape",
+        choices=(*SHAPES, "all"),
+        default="all",
+        help="the API shape of the generated playlists (default: each in turn)",
+    )
+    parser.add_argument(
+        "--baseline-code",
+        type=Path,
+        help="also run the transform of this tree (e.g. a git worktree of an "
+        "earlier commit), interleaved: before/after in one run",
+    )
     parser.add_argument("--worker", choices=sorted(WORKERS), help=argparse.SUPPRESS)
     parser.add_argument("--raw", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
@@ -218,34 +271,44 @@ def main() -> None:
         WORKERS[args.worker](args.raw, args.out)
         return
 
-    work = args.keep or Path(tempfile.mkdtemp(prefix="bench-transform-"))
+    for shape in SHAPES if args.shape == "all" else (args.shape,):
+        run_shape(args, shape)
+
+
+def run_shape(args: argparse.Namespace, shape: str) -> None:
+    """Generate (or reuse) one shape's partition and measure every contender on it."""
+    work = (args.keep / shape) if args.keep else Path(tempfile.mkdtemp(prefix="bench-transform-"))
     raw = work / "raw"
     if response_files(raw):
         size = sum(p.stat().st_size for p in response_files(raw))
         print(f"reusing {raw}")
     else:
         t0 = time.perf_counter()
-        size = generate(raw, args.entries, args.playlists)
+        size = generate(raw, args.entries, args.playlists, shape)
         print(f"generated {raw} in {time.perf_counter() - t0:.1f}s")
     files = response_files(raw)
-    print(f"input: {len(files)} files, {size / 1e6:.0f} MB, {args.entries} entries, "
+    print(f"\n== shape {shape}: {len(files)} files, {size / 1e6:.0f} MB, {args.entries} entries, "
           f"{args.playlists} playlists, pages of {PAGE}")  # fmt: skip
 
-    results: dict[str, list[tuple[float, int]]] = {k: [] for k in ("ours", "pandas", "orjson")}
+    names = ["ours", *(["baseline"] if args.baseline_code else []), "pandas", "orjson"]
+    results: dict[str, list[tuple[float, int]]] = {k: [] for k in names}
     for _ in range(args.repeat):
         for name in results:  # interleaved, so noise hits every contender alike
             out = work / f"out-{name}"
             shutil.rmtree(out, ignore_errors=True)
-            results[name].append(measure(name, raw, out))
+            code = args.baseline_code if name == "baseline" else None
+            results[name].append(measure(name, raw, out, code))
     best = {k: (min(w for w, _ in v), max(r for _, r in v)) for k, v in results.items()}
-    print(f"\n{'contender':<10} {'wall s':>8} {'peak RSS MB':>12} {'RSS / input':>12}")
+    print(f"{'contender':<10} {'wall s':>8} {'peak RSS MB':>12} {'RSS / input':>12}")
     for name, (wall, rss) in best.items():
         print(f"{name:<10} {wall:>8.2f} {rss / 1e6:>12.0f} {rss / size:>12.2f}")
     ours, pandas, parse = best["ours"][0], best["pandas"][0], best["orjson"][0]
     rss_ratio = best["ours"][1] / size
-    print(f"\nours vs pandas: {pandas / ours:.2f}x faster (target >= 3x)")
+    print(f"ours vs pandas: {pandas / ours:.2f}x faster (target >= 3x)")
     print(f"ours vs bare parse: {ours / parse:.2f}x the parse time (target <= 2x)")
     print(f"ours peak RSS: {rss_ratio:.2f}x the input bytes (target <= 2x)")
+    if "baseline" in best:
+        print(f"ours vs baseline: {ours / best['baseline'][0]:.3f}x the time (target <= 1.05x)")
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
 

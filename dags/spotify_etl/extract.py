@@ -336,6 +336,8 @@ def _extract_playlist(
         _copy_previous(writer, entry, before, previous_root, pages)
         return {**entry, "status": "unchanged", "copied_from": before.get("snapshot_date")}
 
+    if total == 0:  # nothing to page: the playlist object already says it is empty
+        return {**entry, "status": "ok", "entries_landed": 0}
     offset: int | None = 0
     landed = 0
     try:

@@ -60,6 +60,7 @@ def gather(
     decades = report("release_decades")
     changes = report("changes_summary")
     listening = report("listening_last14")
+    kinds = report("item_kinds")
     manifest_uri = join(raw_partition(platform.raw_root, d), MANIFEST)
     manifest = (
         json.loads(platform.store.read(manifest_uri)) if platform.store.exists(manifest_uri) else {}
@@ -89,7 +90,7 @@ def gather(
         "rows": counts,
         "entries_in": transform.get("entries"),
         "quarantined": {r[0]: int(r[1]) for r in quarantine},
-        "dropped_episodes": transform.get("dropped_episodes"),
+        "item_types": transform.get("item_types") or {},
         "api": {
             "calls": manifest.get("run", {}).get("api_calls"),
             "http_429": manifest.get("run", {}).get("http_429"),
@@ -97,6 +98,9 @@ def gather(
             "shapes": manifest.get("api_shape", {}),
         },
         "incomplete_playlists": incomplete,
+        "non_track_entries": [
+            {"playlist": str(r[0]), "item_type": str(r[1]), "entries": int(r[2])} for r in kinds
+        ],
         "listening_gaps": listening_gaps(platform, d),
         "schema_changes": crawl.get("schema_changes", []),
         "playlist_changes": [
@@ -160,6 +164,33 @@ def _bars(title: str, items: list[tuple[str, float]], color: str) -> str:
     )
 
 
+def _kinds(item_types: dict[str, int]) -> str:
+    """'332 tracks, 1 episode, 1 local file, 1 unavailable' (every position is a row)."""
+    words = {"track": "track", "episode": "episode", "local": "local file", "unavailable": ""}
+    parts = []
+    for kind in ("track", "episode", "local", "unavailable"):
+        n = item_types.get(kind, 0)
+        noun = words[kind] + ("s" if n != 1 and kind != "unavailable" else "")
+        parts.append(f"{n:,} {noun}".strip() if kind != "unavailable" else f"{n:,} unavailable")
+    return ", ".join(parts)
+
+
+def _non_tracks(r: dict[str, Any]) -> str:
+    """Positions that hold episodes, local files or unavailable entries, per playlist."""
+    rows = r.get("non_track_entries", [])
+    if not rows:
+        return ""
+    body = "".join(
+        f"<tr><td>{html.escape(x['playlist'])}</td><td>{html.escape(x['item_type'])}</td>"
+        f"<td>{x['entries']:,}</td></tr>"
+        for x in rows
+    )
+    return (
+        "<h2>Entries that are not tracks</h2><table><tr><th>playlist</th><th>kind</th>"
+        f"<th>entries</th></tr>{body}</table>"
+    )
+
+
 def _warnings(r: dict[str, Any]) -> str:
     """Playlists not read whole and listening gaps: nothing is presented as complete."""
     items = [
@@ -202,11 +233,12 @@ def render_html(report: dict[str, Any]) -> str:
 table{{border-collapse:collapse}}td{{border-bottom:1px solid #ddd;padding:2px 12px}}
 figure{{margin:1.5em 0}}</style></head><body>
 <h1>spotify-pipeline — {html.escape(r["snapshot_date"])} ({html.escape(r["platform"])})</h1>
-<p>Entries read: {r["entries_in"]} · episodes dropped: {r["dropped_episodes"]} ·
+<p>Entries read: {r["entries_in"]} · {html.escape(_kinds(r["item_types"]))} ·
 API calls: {api["calls"]} · HTTP 429: {api["http_429"]} ·
 statuses: {html.escape(json.dumps(api["statuses"]))} ·
 schema changes: {len(r["schema_changes"])}</p>
 {_warnings(r)}
+{_non_tracks(r)}
 <p>Estimated AWS cost of this run: ${cost["total_usd"]:.4f}
 (Athena ${cost["athena_usd"]:.4f}, Lambda ${cost["lambda_usd"]:.4f},
 crawler ${cost["crawler_usd"]:.4f}; {r["bytes_scanned"]} bytes scanned).</p>

@@ -186,9 +186,10 @@ def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
     lines.append(
         f"extract: {ext.get('playlists')} playlists ({statuses}), {ext.get('api_calls')} API calls"
     )
+    kinds = ", ".join(f"{n} {k}" for k, n in sorted((tr.get("item_types") or {}).items()))
     lines.append(
-        f"transform: {tr.get('entries')} entries, {tr.get('quarantined')} quarantined, "
-        f"{tr.get('dropped_episodes')} episodes dropped"
+        f"transform: {tr.get('entries')} entries ({kinds or 'none'}), "
+        f"{tr.get('quarantined')} quarantined"
     )
     for table, info in tr.get("tables", {}).items():
         lines.append(f"  {table:<15} {info['rows']:>7} rows")

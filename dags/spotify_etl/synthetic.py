@@ -190,6 +190,7 @@ def episode_body(rng: random.Random) -> dict[str, Any]:
         "show": {
             **_urls("show", s),
             "name": "Data Talk",
+            "publisher": "Data Talk Media",
             "type": "show",
             "uri": f"spotify:show:{s}",
         },

@@ -60,6 +60,8 @@ TRACK = pl.Struct(
         "external_ids": pl.Struct({"isrc": S}),
         "album": ALBUM,
         "artists": pl.List(SIMPLE_ARTIST),
+        # Episodes: their show names the "album" and its publisher the "artist".
+        "show": pl.Struct({"name": S, "publisher": S}),
     }
 )
 
@@ -122,7 +124,18 @@ RECENTLY_PLAYED_SCHEMA = pl.Schema(
             pl.Struct(
                 {
                     "played_at": S,
-                    "track": pl.Struct({"id": S, "type": S, "is_local": B}),
+                    "track": pl.Struct(
+                        {
+                            "id": S,
+                            "name": S,
+                            "type": S,
+                            "is_local": B,
+                            "duration_ms": I64,
+                            "explicit": B,
+                            "album": pl.Struct({"id": S, "name": S}),
+                            "artists": pl.List(pl.Struct({"id": S, "name": S})),
+                        }
+                    ),
                     "context": pl.Struct({"type": S, "uri": S}),
                 }
             )

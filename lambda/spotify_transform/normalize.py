@@ -6,9 +6,12 @@ except for the rare quarantined entry, whose raw JSON is cut out of its file as 
 
 Rules (DESIGN §4): an entry's `item` is read, else its `track`, never both; position = page offset
 + index; the embedded first page of `playlist.json` and the `/items` pages count an entry once;
-null items and local files are quarantined with a reason; episodes are not tracks; fields the 2026
-Development Mode removed are NULL when absent while real zeros stay; dimensions are unique per
-partition; `release_date` honours its precision; a missing contents key means "not visible".
+every position of a readable playlist is one `playlist_items` row, whatever it holds (a track, a
+podcast episode, a local file, an unavailable null entry: `item_type`); only malformed input (a
+file that is not JSON or of the wrong shape, a track without an id) is quarantined; fields the
+2026 Development Mode removed are NULL when absent while real zeros stay; dimensions are unique
+per partition, each attribute chosen by one order-free rule (see `combine`); `release_date`
+honours its precision; a missing contents key means "not visible".
 """
 
 from __future__ import annotations
@@ -63,7 +66,7 @@ class Normalized:
 
     tables: dict[str, pl.DataFrame]
     entries: int = 0
-    dropped_episodes: int = 0
+    item_types: dict[str, int] = field(default_factory=dict)
     shapes: dict[str, int] = field(default_factory=dict)
 
 
@@ -204,13 +207,15 @@ def parse_timestamp(col: pl.Expr) -> pl.Expr:
 
 
 def release_date(raw: pl.Expr, precision: pl.Expr) -> pl.Expr:
-    """Album release date by precision: year → YYYY-01-01, month → YYYY-MM-01, else NULL."""
+    """Album release date by precision: year → YYYY-01-01, month → YYYY-MM-01, day as given,
+    the year (or year-month) taken from any longer value ("1981-12" at precision year is
+    1981-01-01); without a precision, the value's length decides; else NULL."""
     length = raw.str.len_chars()
     full = (
         pl.when((precision == "year") | (precision.is_null() & (length == 4)))
-        .then(raw + "-01-01")
+        .then(raw.str.slice(0, 4) + "-01-01")
         .when((precision == "month") | (precision.is_null() & (length == 7)))
-        .then(raw + "-01")
+        .then(raw.str.slice(0, 7) + "-01")
         .when((precision == "day") | (precision.is_null() & (length == 10)))
         .then(raw)
     )
@@ -266,7 +271,8 @@ def _entries(pages: pl.DataFrame) -> pl.DataFrame:
 
 
 def _classify(entries: pl.DataFrame) -> pl.DataFrame:
-    """Add `reason` (quarantine reason) and `episode` (dropped, not a track) to entries."""
+    """Add `item_type` (track, episode, local, unavailable) and `reason` (the quarantine
+    reason of a malformed entry: a track object without an id) to entries."""
     obj = pl.col("obj")
     is_local = pl.col("entry_is_local").fill_null(False) | obj.struct.field("is_local").fill_null(
         False
@@ -274,21 +280,71 @@ def _classify(entries: pl.DataFrame) -> pl.DataFrame:
     is_episode = (obj.struct.field("type") == "episode") | obj.struct.field("episode").fill_null(
         False
     )
-    track_id = obj.struct.field("id")
-    reason = (
+    item_type = (
         pl.when(obj.is_null())
-        .then(pl.lit("null_item"))
+        .then(pl.lit("unavailable"))
         .when(is_local)
-        .then(pl.lit("local_file"))
+        .then(pl.lit("local"))
         .when(is_episode.fill_null(False))
-        .then(pl.lit(None, pl.String))
-        .when(track_id.is_null() | (track_id == ""))
-        .then(pl.lit("missing_id"))
+        .then(pl.lit("episode"))
+        .otherwise(pl.lit("track"))
     )
-    return entries.with_columns(
-        reason=reason,
-        episode=obj.is_not_null() & ~is_local & is_episode.fill_null(False),
+    track_id = obj.struct.field("id")
+    entries = entries.with_columns(item_type=item_type)
+    reason = pl.when(
+        (pl.col("item_type") == "track") & (track_id.is_null() | (track_id == ""))
+    ).then(pl.lit("missing_id"))
+    return entries.with_columns(reason=reason)
+
+
+def _items(good: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
+    """`playlist_items` rows: one per position. Tracks name their `track_id` (their names are in
+    `tracks`); episodes and local files carry what the entry says in the `item_*` columns. The
+    names are gathered from the few non-track rows only, never from the heavy track structs."""
+    obj = pl.col("obj")
+    common: list[pl.Expr] = [
+        pl.col("playlist_id"),
+        pl.col("position"),
+        pl.col("item_type"),
+        obj.struct.field("uri").alias("item_uri"),
+    ]
+    tail: list[pl.Expr] = [
+        parse_timestamp(pl.col("added_at")).alias("added_at"),
+        pl.col("added_at").alias("added_at_raw"),
+        nonempty(pl.col("added_by_id")).alias("added_by_id"),
+    ]
+    is_track = pl.col("item_type") == "track"
+    tracks = good.filter(is_track).select(
+        *common,
+        pl.lit(None, pl.String).alias("item_name"),
+        pl.lit(None, pl.List(pl.String)).alias("item_artists"),
+        pl.lit(None, pl.String).alias("item_album"),
+        pl.lit(None, pl.Int64).alias("item_duration_ms"),
+        obj.struct.field("id").alias("track_id"),
+        *tail,
     )
+    others = good.filter(~is_track)
+    if others.height:
+        publisher = obj.struct.field("show").struct.field("publisher")
+        artists = obj.struct.field("artists").list.eval(pl.element().struct.field("name"))
+        rest = others.select(
+            *common,
+            obj.struct.field("name").alias("item_name"),
+            pl.when(publisher.is_not_null())
+            .then(pl.concat_list(publisher))
+            .otherwise(artists)
+            .alias("item_artists"),
+            pl.coalesce(
+                obj.struct.field("show").struct.field("name"),
+                obj.struct.field("album").struct.field("name"),
+            ).alias("item_album"),
+            obj.struct.field("duration_ms").alias("item_duration_ms"),
+            pl.lit(None, pl.String).alias("track_id"),
+            *tail,
+        )
+        tracks = pl.concat([tracks, rest])
+    # Columns first, then the join: joining `good` itself would gather its track structs.
+    return tracks.join(snapshots, on="playlist_id", how="left", maintain_order="left")
 
 
 def _raw_entry(data: bytes, embedded: bool, idx: int) -> str:
@@ -303,14 +359,7 @@ def _quarantine_entries(bad: pl.DataFrame, by_path: dict[str, RawFile]) -> pl.Da
         _raw_entry(by_path[path].data, prio == 1, idx)
         for path, prio, idx in bad.select("source_file", "priority", "idx").iter_rows()
     ]
-    detail = (
-        pl.when(pl.col("reason") == "local_file")
-        .then(pl.col("obj").struct.field("uri"))
-        .when(pl.col("reason") == "null_item")
-        .then(pl.lit("entry has neither item nor track"))
-        .when(pl.col("reason") == "missing_id")
-        .then(pl.lit("track object without id"))
-    )
+    detail = pl.when(pl.col("reason") == "missing_id").then(pl.lit("track object without id"))
     return bad.select(
         "source_file", "playlist_id", "position", "reason", detail.alias("detail")
     ).with_columns(pl.Series("payload", payloads, pl.String))
@@ -501,7 +550,7 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
 
     Returns:
         Per-table frames (dimensions not yet deduplicated; see `combine`), quarantine rows,
-        and counters: entries seen, episodes dropped, API shapes seen.
+        and counters: entries seen, rows per item type, API shapes seen.
     """
     by_path: dict[str, RawFile] = {}
     owner: dict[str, str] = {}
@@ -565,16 +614,8 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     entries = _classify(entries)
 
     snapshots = meta.select("playlist_id", "snapshot_id")
-    good = entries.filter(pl.col("reason").is_null() & ~pl.col("episode"))
-    # Columns first, then the join: joining `good` itself would gather its track structs.
-    items = good.select(
-        "playlist_id",
-        "position",
-        pl.col("obj").struct.field("id").alias("track_id"),
-        parse_timestamp(pl.col("added_at")).alias("added_at"),
-        pl.col("added_at").alias("added_at_raw"),
-        nonempty(pl.col("added_by_id")).alias("added_by_id"),
-    ).join(snapshots, on="playlist_id", how="left", maintain_order="left")
+    good = entries.filter(pl.col("reason").is_null())
+    items = _items(good, snapshots)
     quarantine = pl.concat(
         [
             _quarantine_entries(entries.filter(pl.col("reason").is_not_null()), by_path),
@@ -584,27 +625,39 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     tables = {
         "playlists": _playlists(meta, incomplete),
         "playlist_items": items,
-        **_dimensions(good),
+        **_dimensions(good.filter(pl.col("item_type") == "track")),
         "quarantine": quarantine,
     }
     return Normalized(
         tables={name: frame.select(TABLES[name].schema.names()) for name, frame in tables.items()},
         entries=entries.height,
-        dropped_episodes=int(entries["episode"].sum()),
+        item_types=dict(items.group_by("item_type").len().iter_rows()),
         shapes=shapes,
     )
 
 
 def _merge_dimension(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
-    """One row per key: each column takes its first non-NULL value in input order.
+    """One row per key; each attribute independently takes the largest value seen on the date.
 
-    The same track can arrive in the 2026 shape (no popularity) and the legacy shape (with it);
-    merging keeps every fact either shape supplied, and input order makes the choice stable.
+    The same track (album, artist) arrives in several responses of a date: in the 2026 shape
+    (no popularity, no markets: NULL) and the legacy one, or in a playlist whose pages were
+    copied from an earlier date (older figures). The rule must not depend on where a copy sits
+    in the input, or the files would change with the shard count and the batch size: a NULL
+    never beats a value, and among values the largest wins (for a list, the longest, then the
+    largest joined text). Counts such as popularity, followers and markets are the ones a
+    restricted or older copy understates, so the largest is also the most informative.
     """
-    others = [c for c in frame.columns if c not in key]
-    return frame.group_by(list(key), maintain_order=True).agg(
-        [pl.col(c).first(ignore_nulls=True) for c in others]
-    )
+    aggs = []
+    for name, dtype in frame.schema.items():
+        if name in key:
+            continue
+        col = pl.col(name)
+        if isinstance(dtype, pl.List):
+            order = [col.list.len(), col.list.join("\x1f")]
+            aggs.append(col.sort_by(order, descending=True, nulls_last=True).first().alias(name))
+        else:
+            aggs.append(col.max().alias(name))
+    return frame.group_by(list(key)).agg(aggs)
 
 
 def _sorted_first_per_key(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
@@ -625,7 +678,8 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         frames = [p.tables[name] for p in parts if name in p.tables]
         frame = pl.concat(frames) if frames else table.empty()
         sort_by = list(table.key) or ["source_file", "position", "reason"]
-        if name in ("tracks", "albums", "artists"):
+        if name in ("tracks", "albums", "artists", "track_artists"):
+            # (track_artists: a credit seen twice keeps its largest position, by the same rule)
             frame = _merge_dimension(frame, table.key).sort(sort_by, nulls_last=True)
         elif name in ("playlists", "playlist_items"):
             # A playlist lives in one batch and one shard, so these keys seldom repeat
@@ -637,16 +691,20 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         else:
             frame = frame.sort(sort_by, nulls_last=True)
         out[name] = frame.cast(table.schema).select(table.schema.names())
-    shapes: dict[str, int] = {}
-    for p in parts:
-        for k, v in p.shapes.items():
-            shapes[k] = shapes.get(k, 0) + v
     return Normalized(
         tables=out,
         entries=sum(p.entries for p in parts),
-        dropped_episodes=sum(p.dropped_episodes for p in parts),
-        shapes=shapes,
+        item_types=_add_counts(p.item_types for p in parts),
+        shapes=_add_counts(p.shapes for p in parts),
     )
+
+
+def _add_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = {}
+    for c in counts:
+        for k, v in c.items():
+            total[k] = total.get(k, 0) + v
+    return dict(sorted(total.items()))
 
 
 @dataclass
@@ -700,6 +758,19 @@ def normalize_plays(files: Sequence[RawFile]) -> NormalizedPlays:
         .select(
             parse_timestamp(pl.col("played_at")).alias("played_at"),
             track.struct.field("id").alias("track_id"),
+            # What the response says of the track, so no listening view needs a playlist to
+            # name it.
+            track.struct.field("name").alias("track_name"),
+            track.struct.field("album").struct.field("id").alias("album_id"),
+            track.struct.field("album").struct.field("name").alias("album_name"),
+            track.struct.field("artists")
+            .list.eval(pl.element().struct.field("id"))
+            .alias("artist_ids"),
+            track.struct.field("artists")
+            .list.eval(pl.element().struct.field("name"))
+            .alias("artist_names"),
+            track.struct.field("duration_ms").alias("duration_ms"),
+            track.struct.field("explicit").alias("explicit"),
             pl.col("context").struct.field("type").alias("context_type"),
             pl.col("context").struct.field("uri").alias("context_uri"),
         )

@@ -88,11 +88,22 @@ PLAYLISTS = Table(
 
 PLAYLIST_ITEMS = Table(
     "playlist_items",
-    "Track membership of each playlist; duplicates kept as separate positions.",
+    "Every position of each complete, readable playlist, whatever it holds; duplicates kept as "
+    "separate positions.",
     (
         _c("playlist_id", S, "Spotify playlist ID.", key=True),
         _c("position", I64, "0-based position in the playlist (page offset + index).", key=True),
-        _c("track_id", S, "Spotify track ID."),
+        _c("item_type", S, "track, episode (podcast), local (a local file) or unavailable (null)."),
+        _c("item_uri", S, "The entry's Spotify URI (spotify:local:… for local files)."),
+        _c("item_name", S, "Episode or local file name as the entry gives it (tracks: `tracks`)."),
+        _c(
+            "item_artists",
+            pl.List(pl.String()),
+            "Local file artists, or an episode's show publisher, as the entry gives them.",
+        ),
+        _c("item_album", S, "Local file album, or an episode's show name."),
+        _c("item_duration_ms", I64, "Duration the entry gives, for episodes and local files."),
+        _c("track_id", S, "Spotify track ID (tracks only)."),
         _c("added_at", TIMESTAMP, "When the entry was added (UTC); NULL for the 1970 placeholder."),
         _c("added_at_raw", S, "added_at exactly as the API sent it."),
         _c("added_by_id", S, "User who added the entry; NULL when unknown or empty."),
@@ -165,6 +176,13 @@ PLAYS = Table(
     (
         _c("played_at", TIMESTAMP, "When the play happened (UTC).", key=True),
         _c("track_id", S, "Spotify track ID."),
+        _c("track_name", S, "Track name, as the recently-played response gives it."),
+        _c("album_id", S, "Spotify album ID."),
+        _c("album_name", S, "Album name."),
+        _c("artist_ids", pl.List(pl.String()), "Credited artists' IDs, in credit order."),
+        _c("artist_names", pl.List(pl.String()), "Credited artists' names, in credit order."),
+        _c("duration_ms", I64, "Track duration in milliseconds."),
+        _c("explicit", B, "Explicit lyrics flag."),
         _c("context_type", S, "playlist, album, artist or show; NULL without a context."),
         _c("context_uri", S, "URI of the context the play started from."),
     ),

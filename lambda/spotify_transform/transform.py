@@ -356,7 +356,7 @@ def _run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]
     counters = {
         **stats,
         "entries": result.entries,
-        "dropped_episodes": result.dropped_episodes,
+        "item_types": result.item_types,
         "shapes": result.shapes,
     }
     # Written last: its presence says the shard is complete.
@@ -384,7 +384,7 @@ def _run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]
             Normalized(
                 tables=tables,
                 entries=counters["entries"],
-                dropped_episodes=counters["dropped_episodes"],
+                item_types=counters["item_types"],
                 shapes=counters["shapes"],
             )
         )
@@ -414,7 +414,7 @@ def _finish(
         "snapshot_date": request.snapshot_date,
         **stats,
         "entries": result.entries,
-        "dropped_episodes": result.dropped_episodes,
+        "item_types": result.item_types,
         "quarantined": quarantine.height,
         "quarantine_ratio": round(ratio, 6),
         "shapes": result.shapes,

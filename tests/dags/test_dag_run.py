@@ -47,8 +47,11 @@ def test_run_completes_and_prints_summary(
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert f"spotify_pipeline {DATE}: success" in out
-    assert "transform: 335 entries, 2 quarantined, 1 episodes dropped" in out
-    assert "  playlist_items      332 rows" in out
+    assert (
+        "transform: 335 entries (1 episode, 1 local, 332 track, 1 unavailable), 0 quarantined"
+        in out
+    )
+    assert "  playlist_items      335 rows" in out
     assert f"lake: {home}" in out
     assert "report reports/top_artists.sql:" in out and "artist" in out
     assert (home / "catalog.duckdb").is_file()
@@ -81,17 +84,14 @@ def test_query_after_run_answers_from_catalog(
 
 
 def test_run_with_failing_task_exits_non_zero_naming_it(tmp_path: Path) -> None:
-    # GIVEN a quarantine limit the sample exceeds
+    # GIVEN a playlist that does not exist: nothing is read, so the date holds no playlist
     # WHEN the DAG runs
-    result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_MAX_QUARANTINE_RATIO="0")
-    # THEN it fails, naming the failed task and the ones not run
+    result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_PLAYLISTS="nope00000000000000000A")
+    # THEN the check fails, and the run says so, naming the failed task and the ones not run
     assert result.returncode == 1
-    assert "failed task(s): transform_shard" in result.stdout
-    assert "not run: transform, crawl, check, query" in result.stdout
-    assert (
-        "quarantine ratio 0.6% is above SPOTIFY_MAX_QUARANTINE_RATIO"
-        in result.stdout + result.stderr
-    )
+    assert "failed task(s): check" in result.stdout
+    assert "not run: query, report" in result.stdout
+    assert "playlists: empty_partition" in result.stdout + result.stderr
 
 
 def test_run_with_bad_setting_stops_before_airflow(tmp_path: Path) -> None:
@@ -117,7 +117,7 @@ def test_run_with_live_source_extracts_through_the_dag(tmp_path: Path) -> None:
         requests = list(stub.state.requests)
     # THEN it succeeds, having called the API as the extractor should
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "transform: 335 entries, 2 quarantined" in result.stdout
+    assert "transform: 335 entries (" in result.stdout and "), 0 quarantined" in result.stdout
     assert len(requests) == 14
     assert "stub-secret" not in result.stdout + result.stderr
 

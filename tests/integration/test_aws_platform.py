@@ -372,8 +372,8 @@ def test_whole_dag_runs_on_the_aws_platform_under_moto(aws: str, tmp_path: Path)
     answer = {
         "snapshot_date": DAY,
         "entries": 335,
-        "quarantined": 2,
-        "dropped_episodes": 1,
+        "quarantined": 0,
+        "item_types": {"episode": 1, "local": 1, "track": 332, "unavailable": 1},
         "tables": {"tracks": {"rows": 195, "uri": "s3://sp-test-curated/tracks/"}},
     }
     requests.post(

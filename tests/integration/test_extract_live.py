@@ -384,8 +384,10 @@ def test_a_pkce_token_without_the_scopes_asks_for_auth_and_never_prompts(
     # asks for (a consent given before a scope was added): spotipy's PKCE manager then wants a
     # new authorization code, and would ask for it on the terminal
     stub.state.granted_scope = "playlist-read-private"
-    extra = {"SPOTIPY_CLIENT_SECRET": ""}
+    source = SpotifyApi(
+        settings_for(stub, SPOTIPY_CLIENT_SECRET=""), sleep=Sleeps(), jitter=lambda: 0.0
+    )
     # WHEN extracting THEN the run stops asking for `spotify-pipeline auth`; it never waits for
     # a browser or reads the terminal (stdin is captured: a prompt would raise OSError)
     with pytest.raises(ReauthRequired, match="spotify-pipeline auth"):
-        run_extract(stub, tmp_path, api(stub, **extra))
+        run_extract(stub, tmp_path, source)

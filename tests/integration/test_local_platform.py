@@ -64,7 +64,7 @@ def test_query_runs_athena_sql_on_the_catalog(platform: LocalPlatform) -> None:
     )
     # THEN DuckDB answers, and the full result is kept as CSV
     assert result["columns"] == ["snapshot_date", "n", "t"]
-    assert result["rows"][0][:2] == [SAMPLE_DATE, 332]
+    assert result["rows"][0][:2] == [SAMPLE_DATE, 335]  # every position, whatever it holds
     assert Path(result["output_location"]).read_text().startswith("snapshot_date,n,t")
 
 

@@ -32,8 +32,13 @@ def test_report_json_holds_the_runs_figures(home: Path) -> None:
     where = pipeline.run_report(load({"SPOTIFY_PIPELINE_HOME": str(home)}), SAMPLE_DATE)
     report = json.loads(Path(where["json"]).read_text())
     # THEN rows, quarantine, API calls, artists, decades and a zero local cost are in it
-    assert report["rows"]["playlist_items"] == 332
-    assert report["quarantined"] == {"local_file": 1, "null_item": 1}
+    assert report["rows"]["playlist_items"] == 335  # every position, whatever it holds
+    assert report["quarantined"] == {}  # nothing in the sample is malformed
+    assert report["non_track_entries"] == [
+        {"playlist": "Late Night Coding ☕", "item_type": "episode", "entries": 1},
+        {"playlist": "Late Night Coding ☕", "item_type": "unavailable", "entries": 1},
+        {"playlist": "Road Trip 2019 🚗", "item_type": "local", "entries": 1},
+    ]
     assert report["api"]["calls"] == 14
     assert report["top_artists"][0] == {"artist": "Velvet", "entries": 23, "playlists": 4}
     assert sum(d["entries"] for d in report["release_decades"]) > 0
@@ -55,7 +60,7 @@ def test_report_page_is_self_contained_with_six_charts(home: Path) -> None:
 def test_render_html_escapes_names() -> None:
     report = {
         "snapshot_date": "2026-11-24", "platform": "local", "rows": {"tracks": 1},
-        "entries_in": 1, "quarantined": {}, "dropped_episodes": 0,
+        "entries_in": 1, "quarantined": {}, "item_types": {},
         "api": {"calls": 1, "http_429": 0, "statuses": {}, "shapes": {}}, "schema_changes": [],
         "playlist_changes": [],
         "top_artists": [{"artist": "<script>x</script>", "entries": 1, "playlists": 1}],

@@ -33,6 +33,7 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> LocalPlatform:
             {"playlist_id": "A", "name": "Alpha", "items_accessible": True},
             {"playlist_id": "B", "name": "Beta", "items_accessible": True},
             {"playlist_id": "C", "name": "Gamma", "items_accessible": c_visible},
+            {"playlist_id": "E", "name": "Emptied", "items_accessible": True},
         ])  # fmt: skip
         items = [{"playlist_id": "A", "position": i, "track_id": t} for i, t in enumerate(a_tracks)]
         items += [
@@ -41,6 +42,8 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> LocalPlatform:
         ]
         if c_visible:
             items += [{"playlist_id": "C", "position": 0, "track_id": "t2"}]
+        if day == D1:  # E holds t2 on D1 and is emptied on D2
+            items += [{"playlist_id": "E", "position": 0, "track_id": "t2"}]
         _write(root, "playlist_items", day, items)
         _write(root, "tracks", day, [
             {"track_id": "t1", "name": "One", "album_id": "al1"},
@@ -68,9 +71,13 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> LocalPlatform:
         return datetime(2026, 11, 2, hour, tzinfo=UTC)
 
     _write(root, "plays", D2, [
-        {"played_at": stamp(8), "track_id": "t1"},
-        {"played_at": stamp(9), "track_id": "t3"},
-        {"played_at": stamp(10), "track_id": "zz"},
+        {"played_at": stamp(8), "track_id": "t1", "track_name": "One",
+         "artist_ids": ["x", "y"], "artist_names": ["Xeno", "Yara"]},
+        {"played_at": stamp(9), "track_id": "t3", "track_name": "Three",
+         "artist_ids": ["x"], "artist_names": ["Xeno"]},
+        # a track in no extracted playlist: the play itself names its artist
+        {"played_at": stamp(10), "track_id": "zz", "track_name": "Zzz",
+         "artist_ids": ["z"], "artist_names": ["Zed"]},
     ])  # fmt: skip
     platform = LocalPlatform(root)
     platform.crawl()
@@ -107,6 +114,7 @@ def test_playlist_changes_lists_adds_and_removes_between_snapshots(lake: LocalPl
         ["A", D2, D1, "t3", "added"],
         ["A", D2, D1, "t2", "removed"],
         ["B", D2, D1, "t3", "added"],
+        ["E", D2, D1, "t2", "removed"],  # emptied: its removal is reported
     ]  # C, hidden on D2, is not reported as emptied
 
 
@@ -128,6 +136,7 @@ def test_release_years_by_year_and_decade(lake: LocalPlatform) -> None:
         ["A", 2003, 2000, 1],
         ["B", 1997, 1990, 1],
         ["C", 2003, 2000, 1],
+        ["E", 2003, 2000, 1],
     ]
 
 
@@ -136,7 +145,13 @@ def test_playlist_overlap_counts_shared_tracks_per_pair(lake: LocalPlatform) -> 
         lake,
         "SELECT snapshot_date, playlist_a, playlist_b, shared_tracks FROM playlist_overlap ORDER BY 1, 2, 3",
     )
-    assert got == [[D1, "A", "B", 1], [D1, "A", "C", 1], [D2, "A", "B", 2]]
+    assert got == [
+        [D1, "A", "B", 1],
+        [D1, "A", "C", 1],
+        [D1, "A", "E", 1],
+        [D1, "C", "E", 1],
+        [D2, "A", "B", 2],
+    ]
 
 
 def test_listening_daily_counts_plays_per_artist(lake: LocalPlatform) -> None:
@@ -144,4 +159,4 @@ def test_listening_daily_counts_plays_per_artist(lake: LocalPlatform) -> None:
         lake,
         "SELECT played_date, artist_name, plays FROM listening_daily ORDER BY artist_name NULLS LAST",
     )
-    assert got == [[D2, "Xeno", 2], [D2, "Yara", 1], [D2, None, 1]]
+    assert got == [[D2, "Xeno", 2], [D2, "Yara", 1], [D2, "Zed", 1]]  # never a NULL artist

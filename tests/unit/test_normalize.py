@@ -71,11 +71,13 @@ def test_normalize_position_is_page_offset_plus_index_with_gaps_kept(
     files = b.playlist_files(PID, shape, items, embedded_limit=0)
     # WHEN it is normalised
     out = run(files)
-    # THEN positions run across pages and skipped entries leave gaps, duplicates are kept
-    positions = out.tables["playlist_items"]["position"].to_list()
-    assert positions == [p for p in range(120) if p not in (55, 101)]
+    # THEN positions run across pages, every position is a row (the episode and the
+    # unavailable entry too), duplicates are kept
+    rows = out.tables["playlist_items"]
+    assert rows["position"].to_list() == list(range(120))
+    assert rows["item_type"][55] == "episode" and rows["item_type"][101] == "unavailable"
     assert out.entries == 120
-    assert out.dropped_episodes == 1
+    assert out.item_types == {"episode": 1, "track": 118, "unavailable": 1}
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -125,7 +127,7 @@ def test_normalize_uses_embedded_page_when_no_items_pages(
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_normalize_quarantines_null_items_and_local_files_with_raw_payload(
+def test_normalize_keeps_null_items_and_local_files_and_quarantines_only_the_malformed(
     cat: syn.Catalog, shape: syn.Shape
 ) -> None:
     # GIVEN a null entry, a local file and a track object without id
@@ -140,27 +142,44 @@ def test_normalize_quarantines_null_items_and_local_files_with_raw_payload(
     files = b.playlist_files(PID, shape, items)
     # WHEN it is normalised
     out = run(files)
-    # THEN each lands in quarantine with its reason, position and exact raw entry
-    q = out.tables["quarantine"].sort("position")
-    assert q["reason"].to_list() == ["null_item", "local_file", "missing_id"]
-    assert q["position"].to_list() == [0, 1, 2]
-    assert q["playlist_id"].unique().to_list() == [PID]
-    assert [json.loads(p) for p in q["payload"]] == items[:3]
-    assert "Band" in q["detail"][1]
-    assert out.tables["playlist_items"]["position"].to_list() == [3]
+    # THEN the null entry and the local file are rows of their own kind, the local file with
+    # what it says about itself; only the track without an id is quarantined, with its raw entry
+    q = out.tables["quarantine"]
+    assert q["reason"].to_list() == ["missing_id"]
+    assert q["position"].to_list() == [2]
+    assert q["playlist_id"].to_list() == [PID]
+    assert [json.loads(p) for p in q["payload"]] == items[2:3]
+    rows = out.tables["playlist_items"].sort("position")
+    assert rows["position"].to_list() == [0, 1, 3]
+    assert rows["item_type"].to_list() == ["unavailable", "local", "track"]
+    local = rows.row(1, named=True)
+    assert (local["item_name"], local["item_artists"], local["item_album"]) == (
+        "Démo ✨",
+        ["Band"],
+        "Tape",
+    )
+    assert local["item_duration_ms"] == 61_000 and local["track_id"] is None
+    assert local["item_uri"].startswith("spotify:local:")
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-def test_normalize_drops_episodes_but_counts_them(cat: syn.Catalog, shape: syn.Shape) -> None:
+def test_normalize_keeps_episodes_as_rows_not_tracks(cat: syn.Catalog, shape: syn.Shape) -> None:
     # GIVEN an episode between two tracks
     items = b.entries(cat, shape, [0, 1])
-    items.insert(1, syn.entry(syn.episode_body(random.Random(3)), shape, None, b.ME))
+    episode = syn.episode_body(random.Random(3))
+    items.insert(1, syn.entry(episode, shape, None, b.ME))
     # WHEN it is normalised
     out = run(b.playlist_files(PID, shape, items))
-    # THEN the episode is neither a track nor quarantined, but counted as dropped
+    # THEN the episode is a playlist_items row with its show's names, neither a track nor
+    # quarantined
     assert out.tables["tracks"].height == 2
     assert out.tables["quarantine"].height == 0
-    assert out.dropped_episodes == 1
+    row = out.tables["playlist_items"].sort("position").row(1, named=True)
+    assert row["item_type"] == "episode" and row["track_id"] is None
+    assert row["item_name"] == episode["name"] and row["item_album"] == "Data Talk"
+    assert row["item_artists"] == ["Data Talk Media"]
+    assert row["item_duration_ms"] == episode["duration_ms"]
+    assert row["item_uri"] == episode["uri"]
 
 
 def test_normalize_removed_fields_are_null_and_real_zero_stays(cat: syn.Catalog) -> None:
@@ -208,7 +227,10 @@ def test_normalize_merges_dimension_facts_across_shapes(cat: syn.Catalog) -> Non
         ("2019-02-30", "day", None),
         ("0000", "year", None),
         ("1997", None, date(1997, 1, 1)),
-        ("2001-03-04", "year", None),
+        ("2001-03-04", "year", date(2001, 1, 1)),  # the year is right there
+        ("1981-12", "year", date(1981, 1, 1)),
+        ("2001-03-04", "month", date(2001, 3, 1)),
+        ("2001", "month", None),  # too short for its precision
         (None, None, None),
     ],
 )

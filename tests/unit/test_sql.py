@@ -85,7 +85,10 @@ def test_key_checks_find_broken_references_and_manifest_mismatch() -> None:
     day = "2026-11-25"
     _tables(con, {
         "playlists": [("p1", day), ("p2", day)],
-        "playlist_items": [("p1", 0, "gone", day)],
+        "playlist_items": [
+            ("p1", 0, "track", None, None, None, None, None, "gone", day),
+            ("p9", 0, "unavailable", None, None, None, None, None, None, day),
+        ],
         "tracks": [("t1", "One", "al1", day)],
         "albums": [("al1", day)],
         "artists": [("a1", day)],
@@ -95,7 +98,32 @@ def test_key_checks_find_broken_references_and_manifest_mismatch() -> None:
     (statement,) = transpile(sql.key_checks(day, expected_playlists=3))
     # THEN each broken reference and the count mismatch is a row
     assert con.execute(statement).fetchall() == [
+        ("playlist_items", "missing_playlists", "p9", 1),
         ("playlist_items", "missing_tracks", "gone", 1),
         ("playlists", "rows_differ_from_manifest_3", None, 2),
         ("track_artists", "missing_artists", "nobody", 1),
+    ]
+
+
+def test_key_checks_find_a_readable_playlist_short_of_its_item_count() -> None:
+    # GIVEN a readable playlist of 3 entries with 2 rows, a hidden one with none, a whole one
+    con = duckdb.connect()
+    day = "2026-11-25"
+    _tables(con, {
+        "playlists": [
+            ("short", *[None] * 8, 3, True, day),
+            ("hidden", *[None] * 8, 5, False, day),
+            ("whole", *[None] * 8, 1, True, day),
+        ],
+        "playlist_items": [
+            ("short", 0, "track", *[None] * 6, day),
+            ("short", 1, "local", *[None] * 6, day),
+            ("whole", 0, "unavailable", *[None] * 6, day),
+        ],
+    })  # fmt: skip
+    # WHEN the checks run
+    (statement,) = transpile(sql.key_checks(day))
+    # THEN the short one is reported with the rows it has; the hidden one is not held to it
+    assert con.execute(statement).fetchall() == [
+        ("playlist_items", "rows_differ_from_item_count", "short", 2),
     ]

@@ -48,11 +48,13 @@ def test_run_writes_one_file_per_table_with_contract_schema(
         ]
         assert pl.read_parquet(files[0]).schema == TABLES[name].schema
     assert result["entries"] == 335
-    assert result["quarantined"] == 2
-    assert result["dropped_episodes"] == 1
+    assert result["quarantined"] == 0  # the sample holds nothing malformed
+    # every position is a row: 332 tracks, an episode, a local file and an unavailable entry
+    assert result["item_types"] == {"episode": 1, "local": 1, "track": 332, "unavailable": 1}
     tables = result["tables"]
     assert isinstance(tables, dict)
     assert tables["playlists"]["rows"] == 5
+    assert tables["playlist_items"]["rows"] == 335
 
 
 def test_run_twice_gives_byte_identical_files(
@@ -93,18 +95,27 @@ def test_run_without_raw_partition_names_the_missing_folder(
 def test_run_above_quarantine_ratio_fails_after_writing_quarantine(
     store: ByteStore, raw_root: str, tmp_path: Path
 ) -> None:
-    # GIVEN a limit below the sample's quarantine ratio (2 of 335)
+    # GIVEN a hand-made partition (no manifest) where two tracks lost their ids (malformed),
+    # and a limit below that ratio (2 of 335)
+    partition = Path(raw_partition(raw_root, SAMPLE_DATE))
+    (partition / "_manifest.json").unlink()
+    page = partition / "playlist_id=0vvXsWCC9xrXsKd4FyS8kM" / "items-000050.json"
+    doc = json.loads(page.read_bytes())
+    for entry in doc["items"][:2]:
+        entry["track"]["id"] = None
+    page.write_text(json.dumps(doc))
     curated = tmp_path / "curated"
     request = TransformRequest(SAMPLE_DATE, raw_root, str(curated), max_quarantine_ratio=0.001)
     # WHEN transforming
     with pytest.raises(TransformError) as info:
         run(store, request)
-    # THEN the message gives the ratio and top reasons, and the quarantine rows were written
+    # THEN the message gives the ratio and top reasons, and the quarantine rows were written;
+    # local files, episodes and unavailable entries never count (they are not malformed)
     message = str(info.value)
     assert "0.6%" in message and "SPOTIFY_MAX_QUARANTINE_RATIO" in message
-    assert "local_file ×1" in message and "null_item ×1" in message
+    assert "missing_id ×2" in message
     q = pl.read_parquet(curated_file(str(curated), "quarantine", SAMPLE_DATE))
-    assert sorted(q["reason"].to_list()) == ["local_file", "null_item"]
+    assert q["reason"].to_list() == ["missing_id", "missing_id"]
 
 
 def test_run_quarantines_corrupt_file_and_leaves_raw_untouched(

@@ -57,6 +57,7 @@ def views() -> dict[str, str]:
 
 REFERENCES = (
     # (table, column, referenced table, referenced column)
+    ("playlist_items", "playlist_id", "playlists", "playlist_id"),
     ("playlist_items", "track_id", "tracks", "track_id"),
     ("track_artists", "track_id", "tracks", "track_id"),
     ("track_artists", "artist_id", "artists", "artist_id"),
@@ -68,9 +69,10 @@ def key_checks(snapshot_date: str, expected_playlists: int | None = None) -> str
     """One query over every snapshot table: rows returned are data-quality failures.
 
     Checks, per table with a key: no NULL key, no duplicate key within the date's partition;
-    referential integrity (items → tracks, credits → tracks and artists, tracks → albums);
-    the `playlists` partition is not empty and, when the manifest says how many playlists were
-    read, holds exactly that many rows.
+    referential integrity (items → playlists and tracks, credits → tracks and artists, tracks →
+    albums); every complete, readable playlist has exactly `item_count` rows in
+    `playlist_items` (no position lost); the `playlists` partition is not empty and, when the
+    manifest says how many playlists were read, holds exactly that many rows.
     """
     parts: list[str] = []
     for table in TABLES.values():
@@ -96,6 +98,14 @@ def key_checks(snapshot_date: str, expected_playlists: int | None = None) -> str
             f"AND r.snapshot_date = c.snapshot_date WHERE c.snapshot_date = '{snapshot_date}' "
             f"AND c.{column} IS NOT NULL AND r.{ref_column} IS NULL GROUP BY c.{column}"
         )
+    parts.append(
+        "SELECT 'playlist_items', 'rows_differ_from_item_count', p.playlist_id, "
+        "count(i.position) FROM playlists AS p LEFT JOIN playlist_items AS i "
+        "ON i.playlist_id = p.playlist_id AND i.snapshot_date = p.snapshot_date "
+        f"WHERE p.snapshot_date = '{snapshot_date}' AND p.items_accessible "
+        "AND p.item_count IS NOT NULL GROUP BY p.playlist_id, p.item_count "
+        "HAVING count(i.position) <> p.item_count"
+    )
     parts.append(
         "SELECT 'playlists', 'empty_partition', CAST(NULL AS varchar), count(*) "
         f"FROM playlists WHERE snapshot_date = '{snapshot_date}' HAVING count(*) = 0"

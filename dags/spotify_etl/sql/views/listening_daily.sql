@@ -1,17 +1,13 @@
--- Plays per day and credited artist. Artists come from the latest snapshot that knows the
--- track; plays of tracks in no extracted playlist count under a NULL artist.
+-- Plays per day and credited artist, named by the plays themselves: every recently-played
+-- response carries its track's artists, so a play never counts under a NULL artist when the
+-- response named one. A play of a track with two artists counts once for each (plays per day:
+-- count the `plays` table itself).
 CREATE OR REPLACE VIEW listening_daily AS
-WITH latest_credit AS (
-    SELECT track_id, artist_id, max(snapshot_date) AS snapshot_date
-    FROM track_artists
-    GROUP BY track_id, artist_id
-)
 SELECT
     p.played_date,
-    lc.artist_id,
-    a.name AS artist_name,
+    a.artist_id,
+    element_at(p.artist_names, a.n) AS artist_name,
     count(*) AS plays
 FROM plays AS p
-LEFT JOIN latest_credit AS lc ON lc.track_id = p.track_id
-LEFT JOIN artists AS a ON a.artist_id = lc.artist_id AND a.snapshot_date = lc.snapshot_date
-GROUP BY p.played_date, lc.artist_id, a.name
+CROSS JOIN UNNEST(p.artist_ids) WITH ORDINALITY AS a(artist_id, n)
+GROUP BY p.played_date, a.artist_id, element_at(p.artist_names, a.n)

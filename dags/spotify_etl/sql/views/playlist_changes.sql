@@ -1,13 +1,20 @@
 -- Tracks added to and removed from each playlist between consecutive snapshots in which its
--- contents were readable (a hidden snapshot is skipped, never read as "everything removed").
+-- contents were readable whole. The snapshots come from `playlists` (items_accessible), not
+-- from `playlist_items`: a playlist emptied on a date has no items that day but is a snapshot,
+-- so its removals are reported; a hidden or incomplete snapshot is skipped, never read as
+-- "everything removed".
 CREATE OR REPLACE VIEW playlist_changes AS
 WITH memberships AS (
-    SELECT DISTINCT playlist_id, snapshot_date, track_id FROM playlist_items
+    SELECT DISTINCT playlist_id, snapshot_date, track_id
+    FROM playlist_items
+    WHERE track_id IS NOT NULL
 ),
 snapshots AS (
     SELECT playlist_id, snapshot_date,
            lag(snapshot_date) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS previous_date
-    FROM (SELECT DISTINCT playlist_id, snapshot_date FROM playlist_items) AS d
+    FROM (
+        SELECT DISTINCT playlist_id, snapshot_date FROM playlists WHERE items_accessible
+    ) AS d
 )
 SELECT s.playlist_id, s.snapshot_date, s.previous_date, m.track_id, 'added' AS change
 FROM snapshots AS s

@@ -1,4 +1,5 @@
--- The latest readable snapshot of each playlist, entry by entry, with track, album and artists.
+-- The latest readable snapshot of each playlist, entry by entry, with track, album and artists:
+-- every position, episodes and local files named as their entries name them.
 CREATE OR REPLACE VIEW playlist_tracks_current AS
 WITH latest AS (
     SELECT playlist_id, max(snapshot_date) AS snapshot_date
@@ -18,10 +19,11 @@ SELECT
     p.playlist_id,
     p.name AS playlist_name,
     pi.position,
+    pi.item_type,
     pi.track_id,
-    t.name AS track_name,
-    al.name AS album_name,
-    c.artists,
+    coalesce(t.name, pi.item_name) AS track_name,
+    coalesce(al.name, pi.item_album) AS album_name,
+    coalesce(c.artists, array_join(pi.item_artists, ', ')) AS artists,
     pi.added_at
 FROM latest AS l
 JOIN playlists AS p ON p.playlist_id = l.playlist_id AND p.snapshot_date = l.snapshot_date
