@@ -26,9 +26,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "dags"), str(ROOT / "lambda")]
 
 import spotipy  # noqa: E402
+from tests import synthetic as syn  # noqa: E402
 from tests.stub_spotify import StubSpotify, StubState  # noqa: E402
 
-from spotify_etl import synthetic as syn  # noqa: E402
 from spotify_etl.extract import ExtractRequest, extract  # noqa: E402
 from spotify_etl.settings import load  # noqa: E402
 from spotify_etl.spotify_client import SpotifyApi, make_auth_manager  # noqa: E402

@@ -34,6 +34,8 @@ from typing import Any
 
 import orjson
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests.synthetic, the generator
+
 DATE = "2026-11-20"
 PAGE = 50
 EMBEDDED = 100
@@ -54,7 +56,7 @@ def generate(
     `shape_mix`: every playlist in the legacy shape (full market lists, popularity), every one
     in the 2026 Development Mode shape (neither), or alternating ("mixed").
     """
-    from spotify_etl import synthetic as syn
+    from tests import synthetic as syn
 
     rng = random.Random(seed)
     per = entries // playlists

@@ -11,13 +11,17 @@ from __future__ import annotations
 import json
 import random
 import shutil
+import sys
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from spotify_etl import synthetic as syn
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # the generator lives with the tests, out of the runtime package
 
-OUT = Path(__file__).resolve().parents[1] / "dags" / "spotify_etl" / "sample_data"
+from tests import synthetic as syn  # noqa: E402
+
+OUT = ROOT / "dags" / "spotify_etl" / "sample_data"
 LIMIT = 50
 ME = "31l7sampleuserxq2bz4dkfa"
 

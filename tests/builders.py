@@ -6,8 +6,8 @@ import json
 import random
 from typing import Any
 
-from spotify_etl import synthetic as syn
 from spotify_transform.normalize import PlaylistFiles, RawFile
+from tests import synthetic as syn
 
 ME = "test_user"
 

@@ -279,8 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from spotify_etl.settings import SettingsError
     from spotify_etl.sources import SourceError
     from spotify_etl.sql import SqlError
+    from spotify_transform.errors import TransformError
     from spotify_transform.storage import StorageError
-    from spotify_transform.transform import TransformError
 
     args = build_parser().parse_args(argv)
     try:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,8 +31,20 @@ from spotify_etl.sources import (
     next_offset,
     page_problem,
 )
+from spotify_transform.layout import (
+    CURSOR,
+    MANIFEST,
+    SWAP_MARKER,
+    items_page_name,
+    new_staging,
+    playlists_root,
+    plays_partition,
+    plays_root,
+    raw_partition,
+    staging_name_prefix,
+    staging_parent,
+)
 from spotify_transform.storage import ByteStore, is_s3, join
-from spotify_transform.transform import MANIFEST, SWAP_MARKER, raw_partition
 
 __all__ = ["MANIFEST", "ExtractRequest", "Listed", "Listing", "extract", "repair", "summary"]
 
@@ -157,36 +168,21 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def _staging_parent(raw_root: str) -> str:
-    if is_s3(raw_root):
-        return join(raw_root, "spotify", "_staging")
-    return join(raw_root, "spotify", "playlists")
-
-
-def _staging(raw_root: str, snapshot_date: str) -> str:
-    name = f"snapshot_date={snapshot_date}-{uuid.uuid4().hex[:12]}"
-    if is_s3(raw_root):
-        return join(_staging_parent(raw_root), name)
-    return join(_staging_parent(raw_root), f".staging-{name}")
-
-
 def _leftover_stagings(store: ByteStore, raw_root: str, snapshot_date: str) -> list[str]:
     """Staging folders of `snapshot_date` that earlier, interrupted extracts left behind."""
-    parent = _staging_parent(raw_root)
+    parent = staging_parent(raw_root)
+    prefix = staging_name_prefix(raw_root, snapshot_date)
     if is_s3(raw_root):
-        prefix = join(parent, f"snapshot_date={snapshot_date}-")
         names = {f[len(parent) + 1 :].split("/", 1)[0] for f in store.list_files(parent)}
-        return sorted(join(parent, n) for n in names if join(parent, n).startswith(prefix))
+        return sorted(join(parent, n) for n in names if n.startswith(prefix))
     from pathlib import Path
 
-    return sorted(
-        str(p) for p in Path(parent).glob(f".staging-snapshot_date={snapshot_date}-*") if p.is_dir()
-    )
+    return sorted(str(p) for p in Path(parent).glob(f"{prefix}*") if p.is_dir())
 
 
 def previous_manifest(store: ByteStore, raw_root: str, snapshot_date: str) -> dict[str, Any] | None:
     """The manifest of the latest extracted date before `snapshot_date`, if any."""
-    base = join(raw_root, "spotify", "playlists")
+    base = playlists_root(raw_root)
     dates = [
         d.split("=", 1)[1]
         for d in store.list_dirs(base)
@@ -353,7 +349,7 @@ def _extract_playlist(
                 )
             if problem is not None:
                 return _incomplete(entry, landed, f"items at offset {offset}: {problem}")
-            entry["files"].append(writer.put(playlist_id, f"items-{offset:06d}.json", page.body))
+            entry["files"].append(writer.put(playlist_id, items_page_name(offset), page.body))
             landed += len(page.data["items"])
             log.info("playlist %s: page at offset %d", playlist_id, offset)
             following = next_offset(page.data)
@@ -477,7 +473,7 @@ def extract(
     interrupted = store.exists(join(final, SWAP_MARKER))
     for leftover in _leftover_stagings(store, request.raw_root, request.snapshot_date):
         store.delete_prefix(leftover)
-    staging = _staging(request.raw_root, request.snapshot_date)
+    staging = new_staging(request.raw_root, request.snapshot_date)
 
     prev = previous_manifest(store, request.raw_root, request.snapshot_date)
     prev_root = raw_partition(request.raw_root, prev["snapshot_date"]) if prev else None
@@ -577,11 +573,6 @@ PLAYS_PAGE_LIMIT = 50
 MAX_PLAYS_PAGES = 20
 
 
-def plays_root(raw_root: str) -> str:
-    """The raw zone folder of the listening history."""
-    return join(raw_root, "spotify", "recently_played")
-
-
 def _played_ms(items: list[dict[str, Any]]) -> list[int]:
     out = []
     for item in items:
@@ -606,12 +597,12 @@ def extract_recently_played(
     missed in between: the run's manifest entry records a gap warning.
     """
     root = plays_root(raw_root)
-    cursor_uri = join(root, "_cursor.json")
+    cursor_uri = join(root, CURSOR)
     cursor: int | None = None
     if store.exists(cursor_uri):
         cursor = int(orjson.loads(store.read(cursor_uri))["after"])
     start = cursor
-    folder = join(root, f"extracted_date={extracted_date}")
+    folder = plays_partition(raw_root, extracted_date)
     fetches: list[dict[str, Any]] = []
     for _ in range(MAX_PLAYS_PAGES):
         response = source.recently_played(cursor)

@@ -18,8 +18,8 @@ from spotify_etl import sql
 from spotify_etl.platforms import Platform, get_platform
 from spotify_etl.settings import Settings
 from spotify_etl.sources import SampleSource, Source, SourceError
+from spotify_transform.layout import raw_partition
 from spotify_transform.storage import join
-from spotify_transform.transform import raw_partition
 
 REPORT_QUERY = "reports/top_artists.sql"
 

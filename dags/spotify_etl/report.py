@@ -15,12 +15,11 @@ import json
 from typing import Any
 
 from spotify_etl import sql
-from spotify_etl.extract import MANIFEST
 from spotify_etl.platforms import Platform, get_platform
 from spotify_etl.settings import PRICES, Settings
+from spotify_transform.layout import MANIFEST, plays_root, raw_partition
 from spotify_transform.schemas import TABLES
 from spotify_transform.storage import join
-from spotify_transform.transform import raw_partition
 
 
 def report_folder(settings: Settings, platform: Platform, snapshot_date: str) -> str:
@@ -122,7 +121,7 @@ def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> li
     from datetime import date, timedelta
 
     end = date.fromisoformat(snapshot_date)
-    root = join(platform.raw_root, "spotify", "recently_played")
+    root = plays_root(platform.raw_root)
     gaps: list[dict[str, Any]] = []
     for n in range(days - 1, -1, -1):
         day = (end - timedelta(days=n)).isoformat()

@@ -1,7 +1,7 @@
-"""Pure polars normalisation: Spotify response bodies → curated tables (+ quarantine).
+"""Pure polars normalisation: playlist responses → the playlist tables (+ quarantine).
 
-No I/O here: callers hand in the bytes of raw-zone files and get frames back. Response bodies go
-straight into polars' JSON reader with explicit schemas (`api_shapes`), so no per-row Python runs
+No I/O here: callers hand in the bytes of raw-zone files and get frames back. Parsing lives in
+`parsing` (explicit schemas, chunked), the listening history in `plays`; no per-row Python runs
 except for the rare quarantined entry, whose raw JSON is cut out of its file as evidence.
 
 Rules (DESIGN §4): an entry's `item` is read, else its `track`, never both; position = page offset
@@ -17,9 +17,7 @@ honours its precision; a missing contents key means "not visible".
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,18 +25,32 @@ import polars as pl
 from polars._typing import PolarsDataType
 
 from spotify_transform import api_shapes
+from spotify_transform.parsing import (
+    FileError,
+    RawFile,
+    nonempty,
+    parse_many,
+    parse_timestamp,
+    release_date,
+)
+from spotify_transform.plays import NormalizedPlays, normalize_plays
 from spotify_transform.schemas import QUARANTINE, TABLES
 
-EPOCH_PLACEHOLDER = "1970-01-01T00:00:00Z"
+__all__ = [
+    "PLAYLIST_TABLES",
+    "Normalized",
+    "NormalizedPlays",
+    "PlaylistFiles",
+    "RawFile",
+    "combine",
+    "normalize_playlists",
+    "normalize_plays",
+    "parse_many",
+    "parse_timestamp",
+    "release_date",
+]
+
 PLAYLIST_TABLES = ("playlists", "playlist_items", "tracks", "albums", "artists", "track_artists")
-
-
-@dataclass(frozen=True)
-class RawFile:
-    """One raw-zone response file: its path relative to the raw root, and its bytes."""
-
-    path: str
-    data: bytes
 
 
 @dataclass(frozen=True)
@@ -70,166 +82,6 @@ class Normalized:
     shapes: dict[str, int] = field(default_factory=dict)
 
 
-class _FileError(Exception):
-    """A response file that cannot be used as a whole (bad JSON or unexpected shape)."""
-
-    def __init__(self, reason: str, detail: str) -> None:
-        super().__init__(detail)
-        self.reason = reason
-        self.detail = detail
-
-
-# --------------------------------------------------------------------------------------------
-# Parsing
-# --------------------------------------------------------------------------------------------
-
-
-def _read_json(data: bytes, schema: pl.Schema) -> pl.DataFrame:
-    return pl.read_json(data, schema=schema)
-
-
-def _diagnose(data: bytes, error: Exception) -> _FileError:
-    """Tell a file that is not JSON from one that is JSON of an unexpected shape."""
-    try:
-        json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        return _FileError("bad_json", f"not valid JSON: {exc}")
-    return _FileError("bad_shape", f"unexpected shape: {str(error).splitlines()[0]}")
-
-
-# polars' JSON reader is superlinear in the size of one input: measured on full-size playlist
-# pages, ~1 MB per call parses 2-4x faster than 60 MB in one call, and calls release the GIL,
-# so chunks also spread over the cores. See scripts/bench_transform.py.
-CHUNK_BYTES = 1024 * 1024
-_WORKERS = max(1, min(4, os.cpu_count() or 1))
-_pool: ThreadPoolExecutor | None = None
-
-
-def _executor() -> ThreadPoolExecutor:
-    global _pool
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="parse")
-    return _pool
-
-
-def _chunks(files: Sequence[RawFile], limit: int) -> list[list[RawFile]]:
-    """Consecutive runs of files adding up to about `limit` bytes (order kept)."""
-    out: list[list[RawFile]] = []
-    size = limit
-    for f in files:
-        if size >= limit:
-            out.append([])
-            size = 0
-        out[-1].append(f)
-        size += len(f.data)
-    return out
-
-
-ParseResult = tuple[pl.DataFrame, list[RawFile], list[tuple[RawFile, _FileError]]]
-
-
-def _json_array(files: Sequence[RawFile]) -> bytes:
-    """The files' bodies as the elements of one JSON array (one copy of the bytes)."""
-    parts = [b"["]
-    for f in files:
-        parts += (f.data, b",")
-    parts[-1] = b"]"
-    return b"".join(parts)
-
-
-def _parse_chunk(files: list[RawFile], schema: pl.Schema) -> ParseResult:
-    """Parse a chunk as one JSON array; if that fails, file by file to isolate the bad ones."""
-    if not files:
-        return schema.to_frame(eager=True), [], []
-    try:
-        frame = _read_json(_json_array(files), schema)
-        if frame.height == len(files):
-            return frame, files, []
-    except (pl.exceptions.PolarsError, ValueError):
-        pass
-    frames: list[pl.DataFrame] = [schema.to_frame(eager=True)]
-    good = []
-    bad = []
-    for f in files:
-        try:
-            one = _read_json(f.data, schema)
-            if one.height != 1:  # e.g. a JSON array instead of one object
-                raise pl.exceptions.ComputeError("expected one JSON object")
-        except (pl.exceptions.PolarsError, ValueError) as exc:
-            bad.append((f, _diagnose(f.data, exc)))
-            continue
-        frames.append(one)
-        good.append(f)
-    return pl.concat(frames), good, bad
-
-
-def parse_many(
-    files: Sequence[RawFile], schema: pl.Schema, chunk_bytes: int = CHUNK_BYTES
-) -> tuple[pl.DataFrame, list[tuple[RawFile, _FileError]]]:
-    """Parse many response files of one kind into one frame (one row per file).
-
-    Files are parsed in chunks of about `chunk_bytes`, each chunk as one JSON array in one
-    reader call, chunks in parallel threads. Only a chunk that fails is re-parsed file by file
-    to find its bad files, so the common case costs one pass of the parser.
-
-    Returns:
-        The parsed rows (input order) with a leading `source_file` column, and the bad files.
-    """
-    chunks = _chunks(files, chunk_bytes) or [[]]
-    results = (
-        _executor().map(_parse_chunk, chunks, [schema] * len(chunks))
-        if len(chunks) > 1
-        else map(_parse_chunk, chunks, [schema])
-    )
-    frames: list[pl.DataFrame] = []
-    good: list[RawFile] = []
-    bad: list[tuple[RawFile, _FileError]] = []
-    for frame, ok, failed in results:
-        frames.append(frame)
-        good += ok
-        bad += failed
-    frame = pl.concat(frames, rechunk=False)
-    return frame.insert_column(0, pl.Series("source_file", [f.path for f in good], pl.String)), bad
-
-
-# --------------------------------------------------------------------------------------------
-# Column expressions
-# --------------------------------------------------------------------------------------------
-
-
-def parse_timestamp(col: pl.Expr) -> pl.Expr:
-    """ISO-8601 UTC text → timestamp; the 1970 placeholder and garbage → NULL."""
-    return (
-        pl.when(col != EPOCH_PLACEHOLDER)
-        .then(col.str.to_datetime("%Y-%m-%dT%H:%M:%S%.fZ", strict=False, time_unit="ms"))
-        .dt.replace_time_zone("UTC")
-    )
-
-
-def release_date(raw: pl.Expr, precision: pl.Expr) -> pl.Expr:
-    """Album release date by precision: year → YYYY-01-01, month → YYYY-MM-01, day as given,
-    the year (or year-month) taken from any longer value ("1981-12" at precision year is
-    1981-01-01); without a precision, the value's length decides; else NULL."""
-    length = raw.str.len_chars()
-    full = (
-        pl.when((precision == "year") | (precision.is_null() & (length == 4)))
-        .then(raw.str.slice(0, 4) + "-01-01")
-        .when((precision == "month") | (precision.is_null() & (length == 7)))
-        .then(raw.str.slice(0, 7) + "-01")
-        .when((precision == "day") | (precision.is_null() & (length == 10)))
-        .then(raw)
-    )
-    parsed = full.str.to_date("%Y-%m-%d", strict=False)
-    # Spotify uses "0000" for unknown years; chrono happily parses it, so drop it here.
-    return pl.when(parsed.dt.year() > 0).then(parsed)
-
-
-def nonempty(col: pl.Expr) -> pl.Expr:
-    """Empty strings → NULL (e.g. `added_by.id == ""` on algorithmic playlists)."""
-    return pl.when(col != "").then(col)
-
-
-# --------------------------------------------------------------------------------------------
 # Entries
 # --------------------------------------------------------------------------------------------
 
@@ -365,7 +217,7 @@ def _quarantine_entries(bad: pl.DataFrame, by_path: dict[str, RawFile]) -> pl.Da
     ).with_columns(pl.Series("payload", payloads, pl.String))
 
 
-def _quarantine_files(bad: Iterable[tuple[str, RawFile, _FileError]]) -> pl.DataFrame:
+def _quarantine_files(bad: Iterable[tuple[str, RawFile, FileError]]) -> pl.DataFrame:
     rows = [
         {
             "source_file": f.path,
@@ -519,14 +371,14 @@ def _page_entries(
     owner: dict[str, str],
     offsets: dict[str, int],
     by_path: dict[str, RawFile],
-    bad_files: list[tuple[str, RawFile, _FileError]],
+    bad_files: list[tuple[str, RawFile, FileError]],
 ) -> pl.DataFrame:
     """Parse /items pages into entries; unusable pages are appended to `bad_files`."""
     pages, bad = parse_many(files, api_shapes.ITEMS_PAGE_SCHEMA)
     bad_files += [(owner[f.path], f, e) for f, e in bad]
     if pages["items"].null_count():
         for path in pages.filter(pl.col("items").is_null())["source_file"]:
-            error = _FileError("bad_shape", "page without an `items` list")
+            error = FileError("bad_shape", "page without an `items` list")
             bad_files.append((owner[path], by_path[path], error))
         pages = pages.filter(pl.col("items").is_not_null())
     # Playlist and offset are per file (folder and file name): added as columns, so the heavy
@@ -705,82 +557,3 @@ def _add_counts(counts: Iterable[dict[str, int]]) -> dict[str, int]:
         for k, v in c.items():
             total[k] = total.get(k, 0) + v
     return dict(sorted(total.items()))
-
-
-@dataclass
-class NormalizedPlays:
-    """Plays of some recently-played responses, and what could not become a play."""
-
-    plays: pl.DataFrame  # the `plays` columns plus `played_date`
-    skipped: pl.DataFrame  # played_date, reason, count
-    bad_files: list[tuple[str, str]]  # (path, reason: detail)
-
-
-def normalize_plays(files: Sequence[RawFile]) -> NormalizedPlays:
-    """Recently-played responses → one row per play, unique on `played_at`.
-
-    Overlapping fetches repeat plays; a play is identified by its timestamp (one account plays
-    one thing at a time), so duplicates collapse. Plays without a track object or ID, local
-    files and episodes are counted in `skipped`; unreadable files are listed in `bad_files`.
-    """
-    from spotify_transform.schemas import PLAYS
-
-    pages, bad = parse_many(files, api_shapes.RECENTLY_PLAYED_SCHEMA)
-    rows = (
-        pages.select("source_file", pl.col("items").fill_null([]))
-        .explode("items")
-        .filter(pl.col("items").is_not_null())
-        .unnest("items")
-    )
-    track = pl.col("track")
-    kind = (
-        pl.when(track.is_null() | track.struct.field("id").is_null())
-        .then(pl.lit("null_item"))
-        .when(track.struct.field("is_local").fill_null(False))
-        .then(pl.lit("local_file"))
-        .when(track.struct.field("type").fill_null("track") != "track")
-        .then(pl.lit("episode"))
-        .when(parse_timestamp(pl.col("played_at")).is_null())
-        .then(pl.lit("bad_played_at"))
-    )
-    rows = rows.with_columns(
-        kind.alias("skip"), pl.col("played_at").str.slice(0, 10).alias("played_date")
-    )
-    skipped = (
-        rows.filter(pl.col("skip").is_not_null())
-        .unique(["played_at", "skip"])  # a play seen by two fetches is skipped once
-        .group_by("played_date", "skip")
-        .len()
-        .rename({"skip": "reason", "len": "count"})
-    )
-    plays = (
-        rows.filter(pl.col("skip").is_null())
-        .select(
-            parse_timestamp(pl.col("played_at")).alias("played_at"),
-            track.struct.field("id").alias("track_id"),
-            # What the response says of the track, so no listening view needs a playlist to
-            # name it.
-            track.struct.field("name").alias("track_name"),
-            track.struct.field("album").struct.field("id").alias("album_id"),
-            track.struct.field("album").struct.field("name").alias("album_name"),
-            track.struct.field("artists")
-            .list.eval(pl.element().struct.field("id"))
-            .alias("artist_ids"),
-            track.struct.field("artists")
-            .list.eval(pl.element().struct.field("name"))
-            .alias("artist_names"),
-            track.struct.field("duration_ms").alias("duration_ms"),
-            track.struct.field("explicit").alias("explicit"),
-            pl.col("context").struct.field("type").alias("context_type"),
-            pl.col("context").struct.field("uri").alias("context_uri"),
-        )
-        .unique("played_at", keep="first", maintain_order=True)
-        .sort("played_at")
-        .cast(PLAYS.schema)
-    )
-    plays = plays.with_columns(pl.col("played_at").dt.date().cast(pl.String).alias("played_date"))
-    return NormalizedPlays(
-        plays=plays,
-        skipped=skipped,
-        bad_files=[(f.path, f"{e.reason}: {e.detail}") for f, e in bad],
-    )

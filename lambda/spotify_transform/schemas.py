@@ -13,6 +13,8 @@ from typing import Any
 import polars as pl
 from polars._typing import PolarsDataType
 
+from spotify_transform.layout import DEFAULT_PARTITION_KEY, partition_key
+
 TIMESTAMP = pl.Datetime("ms", "UTC")
 
 
@@ -45,7 +47,7 @@ class Table:
     name: str
     description: str
     columns: tuple[Column, ...]
-    partition: str = "snapshot_date"
+    partition: str = DEFAULT_PARTITION_KEY
 
     @property
     def schema(self) -> pl.Schema:
@@ -186,7 +188,7 @@ PLAYS = Table(
         _c("context_type", S, "playlist, album, artist or show; NULL without a context."),
         _c("context_uri", S, "URI of the context the play started from."),
     ),
-    partition="played_date",
+    partition=partition_key("plays"),
 )
 
 QUARANTINE = Table(

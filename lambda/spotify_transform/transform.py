@@ -21,6 +21,17 @@ from typing import TypeVar
 
 import polars as pl
 
+from spotify_transform.errors import TransformError
+from spotify_transform.layout import (
+    MANIFEST,
+    PART_FILE,
+    SWAP_MARKER,
+    curated_file,
+    plays_partition,
+    plays_root,
+    raw_partition,
+    shard_staging,
+)
 from spotify_transform.normalize import (
     PLAYLIST_TABLES,
     Normalized,
@@ -29,22 +40,29 @@ from spotify_transform.normalize import (
     combine,
     normalize_playlists,
 )
-from spotify_transform.schemas import TABLES
 from spotify_transform.storage import ByteStore, StorageError, join
 
-PART_FILE = "part-00000.parquet"
-MANIFEST = "_manifest.json"  # a date's commit: every file of the date, with size and sha256
-SWAP_MARKER = "_swap.json"  # an extract is replacing the date (see spotify_etl.extract)
+__all__ = [
+    "MANIFEST",
+    "PART_FILE",
+    "SWAP_MARKER",
+    "RawSet",
+    "TransformError",
+    "TransformRequest",
+    "curated_file",
+    "plays_partition",
+    "raw_partition",
+    "read_raw_set",
+    "run",
+    "run_plays",
+]
+
 COMPLETE_STATUSES = ("ok", "unchanged")
 DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
 STAGES = ("all", "shard", "merge")
 MAX_SHARDS = 64
 PREFETCH_FILES = 256  # reads kept in flight ahead of parsing (~40 MB of pages of 50)
 _PLAYLIST_DIR = re.compile(r"/playlist_id=([^/]+)/(playlist\.json|items-(\d{6,})\.json)$")
-
-
-class TransformError(Exception):
-    """The transform cannot run or its result breaks a rule; the message says which."""
 
 
 @dataclass(frozen=True)
@@ -87,17 +105,6 @@ class TransformRequest:
             raise TransformError(
                 f"shard {self.shard} of {self.shards} is not allowed (1 to {MAX_SHARDS} shards)"
             )
-
-
-def raw_partition(raw_root: str, snapshot_date: str) -> str:
-    """The raw zone folder of one snapshot date's playlists."""
-    return join(raw_root, "spotify", "playlists", f"snapshot_date={snapshot_date}")
-
-
-def curated_file(curated_root: str, table: str, snapshot_date: str) -> str:
-    """The one Parquet file of a table's date partition."""
-    partition = TABLES[table].partition
-    return join(curated_root, table, f"{partition}={snapshot_date}", PART_FILE)
 
 
 @dataclass
@@ -251,12 +258,7 @@ def shard_of(playlist_id: str, shards: int) -> int:
 
 def staging_prefix(request: TransformRequest) -> str:
     """Where shard results of a split date wait for the merge (outside every table folder)."""
-    return join(
-        request.curated_root,
-        "_staging",
-        f"snapshot_date={request.snapshot_date}",
-        f"shards={request.shards}",
-    )
+    return shard_staging(request.curated_root, request.snapshot_date, request.shards)
 
 
 def _normalize(
@@ -432,16 +434,11 @@ def _finish(
     return summary
 
 
-def plays_partition(raw_root: str, extracted_date: str) -> str:
-    """The raw zone folder of one day's recently-played fetches."""
-    return join(raw_root, "spotify", "recently_played", f"extracted_date={extracted_date}")
-
-
 def _fetches_holding(store: ByteStore, raw_root: str, day: str) -> list[str]:
     """Every recently-played fetch that may hold plays of `day`: those fetched that day or
     later whose manifest lists `day` among their played dates (fetches whose manifest predates
     that record, or has none, are all read; the normalisation keeps only `day`'s plays)."""
-    root = join(raw_root, "spotify", "recently_played")
+    root = plays_root(raw_root)
     paths: list[str] = []
     for folder in store.list_dirs(root):
         if not folder.startswith("extracted_date=") or folder.split("=", 1)[1] < day:

@@ -169,3 +169,17 @@ def test_non_run_commands_do_not_import_airflow(tmp_path: Path) -> None:
     )
     # THEN Airflow was never imported
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+def test_extract_never_imports_polars(tmp_path: Path) -> None:
+    # GIVEN a fresh interpreter (the console script's), and the layout in its own stdlib module
+    code = (
+        "import sys; from spotify_etl.cli import main; "
+        f"code = main(['extract', '--date', '{SAMPLE_DATE}', '--source', 'sample', "
+        f"'--out', {str(tmp_path / 'raw')!r}]); "
+        "print(code, sorted(m for m in ('polars', 'duckdb', 'airflow') if m in sys.modules))"
+    )
+    # WHEN `spotify-pipeline extract` runs
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # THEN it succeeds without loading polars (nor duckdb or Airflow): it starts fast
+    assert done.stdout.strip().splitlines()[-1] == "0 []"

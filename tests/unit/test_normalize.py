@@ -9,7 +9,6 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from spotify_etl import synthetic as syn
 from spotify_transform.normalize import (
     Normalized,
     PlaylistFiles,
@@ -20,6 +19,7 @@ from spotify_transform.normalize import (
 )
 from spotify_transform.schemas import TABLES
 from tests import builders as b
+from tests import synthetic as syn
 
 SHAPES: list[syn.Shape] = ["legacy", "2026"]
 PID = "pl0000000000000000000A"

@@ -18,9 +18,9 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spotify_etl import synthetic as syn
 from spotify_transform.storage import ByteStore
 from spotify_transform.transform import TransformRequest, raw_partition, run
+from tests import synthetic as syn
 from tests.builders import ME
 
 DAY = "2026-01-02"

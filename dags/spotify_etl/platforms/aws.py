@@ -28,7 +28,6 @@ from typing import Any
 from spotify_etl.platforms.base import PlatformError
 from spotify_etl.settings import Settings
 from spotify_etl.sql import views
-from spotify_transform.schemas import TABLES, athena_type
 from spotify_transform.storage import ByteStore
 
 LAMBDA_READ_TIMEOUT = 960  # seconds: above the 900-second maximum function timeout
@@ -207,6 +206,8 @@ class AwsPlatform:
                 columns = table.get("StorageDescriptor", {}).get("Columns", [])
                 found[table["Name"]] = {c["Name"]: c["Type"].lower() for c in columns}
                 partitions[table["Name"]] = len(table.get("PartitionKeys", []))
+        from spotify_transform.schemas import TABLES, athena_type  # polars: crawl only
+
         conflicts: list[str] = []
         changes: list[dict[str, Any]] = []
         tables: dict[str, dict[str, int]] = {}

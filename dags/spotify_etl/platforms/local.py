@@ -21,7 +21,6 @@ from typing import Any
 
 from spotify_etl.platforms.base import PlatformError
 from spotify_etl.sql import views
-from spotify_transform.schemas import TABLES, duckdb_type
 from spotify_transform.storage import ByteStore
 
 
@@ -120,6 +119,8 @@ class LocalPlatform:
 
     # ------------------------------------------------------------------ crawl
     def _view_sql(self, table: str) -> tuple[str, int]:
+        from spotify_transform.schemas import TABLES, duckdb_type  # polars: crawl only
+
         spec = TABLES[table]
         root = Path(self.curated_root) / table
         partitions = sorted(
@@ -143,6 +144,8 @@ class LocalPlatform:
     def crawl(self) -> dict[str, Any]:
         """(Re)register every curated table as a view; report partitions and schema changes."""
         import duckdb
+
+        from spotify_transform.schemas import TABLES
 
         self.home.mkdir(parents=True, exist_ok=True)
         with catalog_writer(self.catalog) as work, duckdb.connect(str(work)) as con:
@@ -187,6 +190,8 @@ class LocalPlatform:
             "SELECT table_name, column_name, data_type FROM information_schema.columns "
             "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
         ).fetchall()
+        from spotify_transform.schemas import TABLES
+
         out: dict[str, dict[str, str]] = {}
         for table, column, dtype in rows:
             if table in TABLES:  # the contract tables; the analytics views are rebuilt each crawl
