@@ -149,10 +149,11 @@ def _classify(entries: pl.DataFrame) -> pl.DataFrame:
     return entries.with_columns(reason=reason)
 
 
-def _items(good: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
-    """`playlist_items` rows: one per position. Tracks name their `track_id` (their names are in
-    `tracks`); episodes and local files carry what the entry says in the `item_*` columns. The
-    names are gathered from the few non-track rows only, never from the heavy track structs."""
+def _items(entries: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
+    """`playlist_items` rows: one per well-formed position. Tracks name their `track_id` (their
+    names are in `tracks`); episodes and local files carry what the entry says in the `item_*`
+    columns. Light columns are selected before any filter, and names are gathered from the few
+    non-track rows only: the heavy track structs are never copied here."""
     obj = pl.col("obj")
     common: list[pl.Expr] = [
         pl.col("playlist_id"),
@@ -166,16 +167,22 @@ def _items(good: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
         nonempty(pl.col("added_by_id")).alias("added_by_id"),
     ]
     is_track = pl.col("item_type") == "track"
-    tracks = good.filter(is_track).select(
-        *common,
-        pl.lit(None, pl.String).alias("item_name"),
-        pl.lit(None, pl.List(pl.String)).alias("item_artists"),
-        pl.lit(None, pl.String).alias("item_album"),
-        pl.lit(None, pl.Int64).alias("item_duration_ms"),
-        obj.struct.field("id").alias("track_id"),
-        *tail,
+    well_formed = pl.col("reason").is_null()
+    tracks = (
+        entries.select(
+            *common,
+            pl.lit(None, pl.String).alias("item_name"),
+            pl.lit(None, pl.List(pl.String)).alias("item_artists"),
+            pl.lit(None, pl.String).alias("item_album"),
+            pl.lit(None, pl.Int64).alias("item_duration_ms"),
+            obj.struct.field("id").alias("track_id"),
+            *tail,
+            well_formed.alias("_keep"),
+        )
+        .filter(pl.col("_keep") & is_track)
+        .drop("_keep")
     )
-    others = good.filter(~is_track)
+    others = entries.filter(well_formed & ~is_track)
     if others.height:
         publisher = obj.struct.field("show").struct.field("publisher")
         artists = obj.struct.field("artists").list.eval(pl.element().struct.field("name"))
@@ -466,8 +473,9 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     entries = _classify(entries)
 
     snapshots = meta.select("playlist_id", "snapshot_id")
-    good = entries.filter(pl.col("reason").is_null())
-    items = _items(good, snapshots)
+    items = _items(entries, snapshots)
+    # One gather of the heavy structs, as before: the well-formed tracks, for the dimensions.
+    good_tracks = entries.filter(pl.col("reason").is_null() & (pl.col("item_type") == "track"))
     quarantine = pl.concat(
         [
             _quarantine_entries(entries.filter(pl.col("reason").is_not_null()), by_path),
@@ -477,7 +485,7 @@ def normalize_playlists(playlists: Sequence[PlaylistFiles]) -> Normalized:
     tables = {
         "playlists": _playlists(meta, incomplete),
         "playlist_items": items,
-        **_dimensions(good.filter(pl.col("item_type") == "track")),
+        **_dimensions(good_tracks),
         "quarantine": quarantine,
     }
     return Normalized(
