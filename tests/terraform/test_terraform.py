@@ -274,3 +274,59 @@ def test_lambda_may_delete_only_the_shard_staging_area() -> None:
     ]
     deletes = [s for s in lam["statement"] if "s3:DeleteObject" in s.get("actions", [])]
     assert [s["resources"] for s in deletes] == [['${var.bucket_arns["curated"]}/_staging/*']]
+
+
+def test_staging_prefixes_expire_in_raw_and_curated() -> None:
+    # GIVEN the data lake's lifecycle rules
+    tree = parse_dir(TF / "modules" / "data_lake")
+    lifecycle = {t: b for t, n, b in blocks(tree, "resource")}[
+        "aws_s3_bucket_lifecycle_configuration"
+    ]
+    dynamic = [r["rule"] for r in lifecycle["dynamic"] if "rule" in r]
+    staging = [r for r in dynamic if r["content"][0]["id"] == "expire-staging"]
+    # THEN one rule expires the extract's and the split transform's staging objects
+    assert len(staging) == 1
+    rule = staging[0]
+    assert "raw" in rule["for_each"] and "curated" in rule["for_each"]
+    content = rule["content"][0]
+    assert "spotify/_staging/" in content["filter"][0]["prefix"]
+    assert "_staging/" in content["filter"][0]["prefix"]
+    assert content["expiration"][0]["days"] == "${var.staging_expiration_days}"
+
+
+def test_reserved_concurrency_is_optional_and_unset_in_every_environment() -> None:
+    # GIVEN the function's module and both environments
+    def variables_of(folder: Path) -> dict[str, Any]:
+        return {n: b for entry in parse_dir(folder)["variable"] for n, b in entry.items()}
+
+    variables = variables_of(TF / "modules" / "transform_lambda")
+    env_vars = variables_of(TF / "envs" / "dev")
+    # THEN none is reserved by default (a new account's quota of 10 leaves none to reserve)
+    assert variables["reserved_concurrency"]["default"] is None
+    assert env_vars["lambda_reserved_concurrency"]["default"] is None
+    for env in ("dev", "prod"):
+        assert (
+            "lambda_reserved_concurrency"
+            not in (TF / "envs" / env / "terraform.tfvars").read_text()
+        )
+
+
+def test_build_limit_is_250_mb_unzipped_and_50_mb_zipped_only_informs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # GIVEN the build's limit check
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_lambda", ROOT / "scripts" / "build_lambda.py"
+    )
+    assert spec and spec.loader
+    build = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(build)
+    mb = 1024 * 1024
+    # WHEN a zip is over 50 MB zipped but within 250 MB unzipped THEN it passes, saying so
+    assert build.check_limits(60 * mb, 200 * mb) == 0
+    assert "through the S3 bucket" in capsys.readouterr().out
+    # AND over 250 MB unzipped it fails
+    assert build.check_limits(40 * mb, 251 * mb) == 1
+    assert "over Lambda's 250 MB limit" in capsys.readouterr().err

@@ -53,7 +53,9 @@ variable "lambda_timeout_seconds" {
 
 variable "lambda_reserved_concurrency" {
   type        = number
-  description = "Reserved concurrency of the transform function."
+  description = "Reserved concurrency of the transform function; null (the default) reserves none, which a new account's concurrency quota of 10 requires."
+  default     = null
+  nullable    = true
 }
 
 variable "log_retention_days" {

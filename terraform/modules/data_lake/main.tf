@@ -191,6 +191,25 @@ resource "aws_s3_bucket_lifecycle_configuration" "this" {
     }
   }
 
+  # Staging copies are committed (and removed) within one run; one left by a crash is repaired
+  # by the next run of its date or never needed again: expire it after a few days.
+  dynamic "rule" {
+    for_each = contains(["raw", "curated"], each.key) ? [1] : []
+
+    content {
+      id     = "expire-staging"
+      status = "Enabled"
+
+      filter {
+        prefix = each.key == "raw" ? "spotify/_staging/" : "_staging/"
+      }
+
+      expiration {
+        days = var.staging_expiration_days
+      }
+    }
+  }
+
   dynamic "rule" {
     for_each = each.key == "athena_results" ? [1] : []
 

@@ -59,3 +59,14 @@ variable "force_destroy" {
   description = "Allow `terraform destroy` to delete non-empty buckets (dev only)."
   default     = false
 }
+
+variable "staging_expiration_days" {
+  type        = number
+  description = "Days after which an extract's or a split transform's left-over staging objects expire."
+  default     = 7
+
+  validation {
+    condition     = var.staging_expiration_days >= 1
+    error_message = "staging_expiration_days must be at least 1."
+  }
+}

@@ -52,8 +52,14 @@ variable "timeout_seconds" {
 
 variable "reserved_concurrency" {
   type        = number
-  description = "Reserved concurrent executions (caps cost and parallel writes)."
-  default     = 4
+  description = "Reserved concurrent executions, or null (the default) for none. A new account's quota of 10 leaves no room to reserve any (AWS keeps 10 unreserved); cap the DAG's parallel invocations with SPOTIFY_TRANSFORM_MAX_PARALLEL instead."
+  default     = null
+  nullable    = true
+
+  validation {
+    condition     = var.reserved_concurrency == null ? true : var.reserved_concurrency >= 1
+    error_message = "reserved_concurrency must be null (none) or at least 1."
+  }
 }
 
 variable "log_retention_days" {
