@@ -9,7 +9,7 @@ DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE
 | task | does | returns (XCom) |
 |---|---|---|
 | `extract` | lands GET /playlists/{id} and its `/items` pages byte for byte in the raw zone, with `_manifest.json` | raw URI, statuses, API calls |
-| `plan`, `transform_shard` | invokes the transform function (polars) once per shard (dynamic task mapping; `SPOTIFY_TRANSFORM_SHARDS`, default 1 = the whole date) | counts per shard |
+| `plan`, `transform_shard` | invokes the transform function (polars) once per shard (dynamic task mapping; `SPOTIFY_TRANSFORM_SHARDS`, default 1 = the whole date), at most `SPOTIFY_TRANSFORM_MAX_PARALLEL` at once | counts per shard |
 | `transform` | one Parquet file per table per date: the single shard's result, or one more invocation merging the shards | rows and URI per table |
 | `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
 | `check` | data-quality SQL: no NULL or duplicate keys, playlists present; then updates the curated Assets (`spotify_pipeline.curated.*`) | failures (the task fails on any) |
@@ -30,6 +30,7 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from spotify_etl.assets import SNAPSHOT_TABLES, asset_name, snapshot_extras
+from spotify_etl.settings import transform_max_parallel_at_parse
 
 DAG_ID = "spotify_pipeline"
 CURATED = {table: Asset(name=asset_name(table)) for table in SNAPSHOT_TABLES}
@@ -76,7 +77,9 @@ def spotify_pipeline() -> None:
 
         return pipeline.plan_shards(settings.load_in_task())
 
-    @task(doc_md=TRANSFORM_SHARD_DOC)  # mapped tasks do not take their docs from the docstring
+    # Never more invocations at once than the function may run (SPOTIFY_TRANSFORM_MAX_PARALLEL):
+    # invoke retries are off, so a throttled shard would fail outright.
+    @task(doc_md=TRANSFORM_SHARD_DOC, max_active_tis_per_dagrun=transform_max_parallel_at_parse())
     def transform_shard(extracted: dict[str, Any], shard: int) -> dict[str, Any]:
         """One transform invocation (see TRANSFORM_SHARD_DOC)."""
         from spotify_etl import pipeline, settings

@@ -37,6 +37,9 @@ def entries(outputs: dict[str, dict[str, object]]) -> dict[str, str]:
         )
     values = {env: str(outputs[key]["value"]) for key, env in MAPPING.items()}
     region = str(outputs["aws_region"]["value"])
+    reserved = outputs.get("lambda_reserved_concurrency", {}).get("value")
+    # The DAG checks SPOTIFY_TRANSFORM_MAX_PARALLEL against it (empty: nothing reserved).
+    values["SPOTIFY_LAMBDA_RESERVED_CONCURRENCY"] = "" if reserved is None else str(reserved)
     values["SPOTIFY_PIPELINE_PLATFORM"] = "aws"
     values["AIRFLOW_CONN_AWS_DEFAULT"] = json.dumps(
         {"conn_type": "aws", "extra": {"region_name": region}}, separators=(",", ":")

@@ -34,7 +34,10 @@ PRICES = {
     "SPOTIFY_PRICE_ATHENA_PER_TB": 5.0,
     "SPOTIFY_PRICE_LAMBDA_PER_GB_SECOND": 0.0000166667,
     "SPOTIFY_PRICE_GLUE_PER_DPU_HOUR": 0.44,
+    "SPOTIFY_PRICE_S3_PER_GB_MONTH": 0.023,
 }
+# Transform invocations of one run at once (the mapped shards queue behind it), when unset.
+DEFAULT_MAX_PARALLEL = 2
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:playlist:([0-9A-Za-z]{22})$")
 _URL = re.compile(
@@ -57,6 +60,8 @@ class Settings:
     max_quarantine_ratio: float = 0.05
     max_retry_after: float = 60.0
     transform_shards: int = 1
+    transform_max_parallel: int = DEFAULT_MAX_PARALLEL
+    lambda_reserved_concurrency: int | None = None
     lambda_memory_mb: int = 3008
     prices: Mapping[str, float] = field(default_factory=dict)
     client_id: str | None = None
@@ -202,9 +207,31 @@ def load(
     max_wait = _number(merged, "SPOTIFY_MAX_RETRY_AFTER", 60, 0, 3600, "seconds from 0 to 3600")
     shards = _number(merged, "SPOTIFY_TRANSFORM_SHARDS", 1, 1, 64, "a whole number from 1 to 64")
     memory = _number(merged, "SPOTIFY_LAMBDA_MEMORY_MB", 3008, 128, 10240, "128 to 10240")
-    if shards != int(shards) or memory != int(memory):
-        bad = "SPOTIFY_TRANSFORM_SHARDS" if shards != int(shards) else "SPOTIFY_LAMBDA_MEMORY_MB"
-        raise SettingsError(f"{bad} must be a whole number")
+    parallel = _number(
+        merged, "SPOTIFY_TRANSFORM_MAX_PARALLEL", DEFAULT_MAX_PARALLEL, 1, 64,
+        "a whole number from 1 to 64",
+    )  # fmt: skip
+    reserved: float | None = None
+    if merged.get("SPOTIFY_LAMBDA_RESERVED_CONCURRENCY", "").strip():
+        reserved = _number(
+            merged, "SPOTIFY_LAMBDA_RESERVED_CONCURRENCY", 1, 1, 1000,
+            "a whole number from 1 to 1000, or empty for none",
+        )  # fmt: skip
+    for name, value in (
+        ("SPOTIFY_TRANSFORM_SHARDS", shards),
+        ("SPOTIFY_LAMBDA_MEMORY_MB", memory),
+        ("SPOTIFY_TRANSFORM_MAX_PARALLEL", parallel),
+        ("SPOTIFY_LAMBDA_RESERVED_CONCURRENCY", reserved),
+    ):
+        if value is not None and value != int(value):
+            raise SettingsError(f"{name} must be a whole number")
+    if reserved is not None and parallel > reserved:
+        # Invocations beyond the reserved concurrency are throttled, and invoke retries are off.
+        raise SettingsError(
+            f"SPOTIFY_TRANSFORM_MAX_PARALLEL={int(parallel)} is above "
+            f"SPOTIFY_LAMBDA_RESERVED_CONCURRENCY={int(reserved)}: the function may run only "
+            f"{int(reserved)} invocations at once; lower the first or raise the second"
+        )
     prices = {
         name: _number(merged, name, default, 0, float("inf"), "a price in USD (0 or more)")
         for name, default in PRICES.items()
@@ -218,6 +245,8 @@ def load(
         max_quarantine_ratio=ratio,
         max_retry_after=max_wait,
         transform_shards=int(shards),
+        transform_max_parallel=int(parallel),
+        lambda_reserved_concurrency=None if reserved is None else int(reserved),
         lambda_memory_mb=int(memory),
         prices=prices,
         api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
@@ -253,3 +282,15 @@ def load_in_task() -> Settings:
     """Settings inside an Airflow task: the environment first, then the `spotify_default`
     connection for the credentials the environment does not set."""
     return load(fallbacks=connection_credentials())
+
+
+def transform_max_parallel_at_parse(env: Mapping[str, str] | None = None) -> int:
+    """`SPOTIFY_TRANSFORM_MAX_PARALLEL` for the DAG file, at parse time: the cap on the mapped
+    transform's parallel invocations. A bad value never breaks the parse (the default applies);
+    the first task's settings check stops the run naming it."""
+    text = (os.environ if env is None else env).get("SPOTIFY_TRANSFORM_MAX_PARALLEL", "").strip()
+    try:
+        value = int(text)
+    except ValueError:
+        return DEFAULT_MAX_PARALLEL
+    return value if 1 <= value <= 64 else DEFAULT_MAX_PARALLEL

@@ -179,6 +179,24 @@ def test_lambda_client_never_retries_and_outwaits_the_function(aws: str) -> None
     assert config.retries["total_max_attempts"] == 1
 
 
+def test_lambda_connection_keeps_its_idle_flow_alive(aws: str) -> None:
+    # GIVEN the Lambda client after a real request to the (moto) endpoint
+    import socket
+
+    client = clients_from_boto3().lambda_
+    client.list_functions()
+    # THEN its pooled connection's socket has TCP keepalive on (a NAT that drops idle flows
+    # cannot cut a 15-minute synchronous invoke)
+    manager = client._endpoint.http_session._manager
+    (pool,) = [manager.pools[key] for key in manager.pools.keys()]  # noqa: SIM118
+    connection = pool._new_conn()  # a connection as the pool opens them, to the endpoint
+    connection.connect()
+    try:
+        assert connection.sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE) == 1
+    finally:
+        connection.close()
+
+
 def _glue_setup(types: dict[str, str] | None = None) -> None:
     # The crawl also (re)creates the analytics views through Athena, in the workgroup.
     boto3.client("athena").create_work_group(

@@ -152,3 +152,52 @@ def test_no_connection_means_the_environment_alone(monkeypatch: pytest.MonkeyPat
 
     monkeypatch.delenv("AIRFLOW_CONN_SPOTIFY_DEFAULT", raising=False)
     assert connection_credentials() == {}
+
+
+def test_transform_parallelism_defaults_to_two_and_nothing_reserved() -> None:
+    # WHEN nothing is set THEN at most 2 invocations at once, and no reserved concurrency
+    from spotify_etl.settings import load
+
+    s = load({})
+    assert (s.transform_max_parallel, s.lambda_reserved_concurrency) == (2, None)
+
+
+def test_parallelism_above_the_reserved_concurrency_stops_naming_both() -> None:
+    # GIVEN more parallel invocations than the function may run at once
+    from spotify_etl.settings import SettingsError, load
+
+    env = {"SPOTIFY_TRANSFORM_MAX_PARALLEL": "8", "SPOTIFY_LAMBDA_RESERVED_CONCURRENCY": "4"}
+    # WHEN the settings load THEN they stop, naming both settings and the way out
+    with pytest.raises(SettingsError) as err:
+        load(env)
+    assert str(err.value) == (
+        "SPOTIFY_TRANSFORM_MAX_PARALLEL=8 is above SPOTIFY_LAMBDA_RESERVED_CONCURRENCY=4: the "
+        "function may run only 4 invocations at once; lower the first or raise the second"
+    )
+    # AND within it they load
+    assert load({**env, "SPOTIFY_TRANSFORM_MAX_PARALLEL": "4"}).transform_max_parallel == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("SPOTIFY_TRANSFORM_MAX_PARALLEL", "0"),
+        ("SPOTIFY_TRANSFORM_MAX_PARALLEL", "2.5"),
+        ("SPOTIFY_LAMBDA_RESERVED_CONCURRENCY", "many"),
+    ],
+)
+def test_bad_parallelism_settings_name_themselves(name: str, value: str) -> None:
+    from spotify_etl.settings import SettingsError, load
+
+    with pytest.raises(SettingsError, match=name):
+        load({name: value})
+
+
+def test_the_dag_file_reads_the_parallelism_without_ever_failing_its_parse() -> None:
+    # GIVEN the parse-time reader the DAG file uses
+    from spotify_etl.settings import transform_max_parallel_at_parse as at_parse
+
+    # THEN a good value is taken, a bad one falls back (the first task then names it)
+    assert at_parse({"SPOTIFY_TRANSFORM_MAX_PARALLEL": "5"}) == 5
+    assert at_parse({"SPOTIFY_TRANSFORM_MAX_PARALLEL": "lots"}) == 2
+    assert at_parse({}) == 2

@@ -49,9 +49,13 @@ class AwsClients:
 def _lambda_config() -> Any:
     from botocore.config import Config
 
+    # A synchronous invoke waits up to 15 minutes on an idle connection: TCP keepalive stops a
+    # NAT that drops idle flows (MWAA's, after ~350 s) from cutting it, which would time out the
+    # read and have Airflow run the transform twice.
     return Config(
         read_timeout=LAMBDA_READ_TIMEOUT,
         connect_timeout=10,
+        tcp_keepalive=True,
         retries={"total_max_attempts": 1, "mode": "standard"},
     )
 

@@ -41,8 +41,13 @@ output "aws_region" {
 }
 
 output "airflow_role_arn" {
-  description = "Role for the Airflow workers (MWAA execution role or instance role)."
+  description = "Role for the Airflow workers' instance or task (attach it to an EC2 instance profile or an ECS task; for Amazon MWAA, add these statements to an execution role that also grants what MWAA needs: logs, metrics, SQS)."
   value       = module.iam.airflow_role_arn
+}
+
+output "lambda_reserved_concurrency" {
+  description = "Reserved concurrency of the transform function (null: none), for SPOTIFY_LAMBDA_RESERVED_CONCURRENCY."
+  value       = var.lambda_reserved_concurrency
 }
 
 output "lambda_runtime" {
