@@ -46,8 +46,7 @@ def test_dag_is_configured_explicitly(dagbag: Any, dag_id: str, schedule: str) -
         assert task.retries >= 2, task.task_id
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
     # AND the mapped transform never runs more invocations at once than allowed (default 2)
-    if dag_id == "spotify_pipeline":
-        assert dag.get_task("transform_shard").max_active_tis_per_dagrun == 2
+    assert dag.get_task("transform_shard").max_active_tis_per_dagrun == 2
 
 
 def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
@@ -77,8 +76,7 @@ def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
         assert task.retries >= 2, task.task_id
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
     # AND the mapped transform never runs more invocations at once than allowed (default 2)
-    if dag_id == "spotify_pipeline":
-        assert dag.get_task("transform_shard").max_active_tis_per_dagrun == 2
+    assert dag.get_task("transform_shard").max_active_tis_per_dagrun == 2
 
 
 def test_assets_are_updated_once_catalogued_and_the_refresh_starts_unpaused(dagbag: Any) -> None:
