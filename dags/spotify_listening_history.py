@@ -77,12 +77,14 @@ def spotify_listening_history() -> None:
     @task(outlets=[PLAYS])
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
         """#### Crawl
-        Registers the tables (with `plays`) in the catalog, then updates the `plays` Asset: what
-        its event triggers can query the new partitions.
+        Makes the new `plays` partitions queryable: registered directly in the catalog (no
+        crawler run each hour; a crawl only when the table is new), then updates the `plays`
+        Asset, so what its event triggers can query them.
         """
         from spotify_etl import pipeline, settings
 
-        result = pipeline.run_crawl(settings.load_in_task())
+        dates = sorted(transformed.get("partitions", {}))
+        result = pipeline.run_catalog_plays(settings.load_in_task(), dates)
         get_current_context()["outlet_events"][PLAYS].extra = plays_extra(transformed)
         return result
 

@@ -144,6 +144,18 @@ def run_crawl(settings: Settings) -> dict[str, Any]:
     return {**result, "seconds": round(time.monotonic() - started, 3)}
 
 
+def run_catalog_plays(settings: Settings, played_dates: Sequence[str]) -> dict[str, Any]:
+    """Make the run's `plays` partitions queryable: registered directly in the catalog when the
+    table is there (no crawl: the hourly listening run must not pay one each hour), crawled
+    only the first time, when the table itself is new."""
+    started = time.monotonic()
+    platform = get_platform(settings)
+    result = platform.register_partitions("plays", list(played_dates))
+    if result.get("crawl_needed"):
+        result["crawl"] = platform.crawl()
+    return {**result, "seconds": round(time.monotonic() - started, 3)}
+
+
 def run_report(
     settings: Settings, snapshot_date: str, run: dict[str, Any] | None = None
 ) -> dict[str, Any]:

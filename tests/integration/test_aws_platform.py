@@ -432,3 +432,81 @@ def test_whole_dag_runs_on_the_aws_platform_under_moto(aws: str, tmp_path: Path)
         {"snapshot_date": DAY, "raw_root": p.raw_root, "curated_root": p.curated_root}
     )
     assert result["entries"] == 335
+
+
+def _plays_table() -> None:
+    """The `plays` table as a first crawl leaves it: partitioned by played_date."""
+    columns = [{"Name": c.name, "Type": athena_type(c.dtype)} for c in TABLES["plays"].columns]
+    boto3.client("glue").create_table(
+        DatabaseName=NAMES["GLUE_DATABASE"],
+        TableInput={
+            "Name": "plays",
+            "StorageDescriptor": {
+                "Columns": columns,
+                "Location": "s3://sp-test-curated/plays/",
+                "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+            },
+            "PartitionKeys": [{"Name": "played_date", "Type": "string"}],
+        },
+    )
+
+
+def _instrumented(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Make the pipeline steps use one platform that records every crawler start."""
+    from spotify_etl import pipeline
+
+    p = platform()
+    started: list[str] = []
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        started.append(str(params.get("Name") or params.get("name")))
+
+    p.clients.glue.meta.events.register("provide-client-params.glue.StartCrawler", record)
+    monkeypatch.setattr(pipeline, "get_platform", lambda settings: p)
+    return started
+
+
+def test_hourly_runs_register_new_played_dates_without_a_crawl(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a catalogued `plays` table (the daily crawl made it) and the hourly catalog step
+    from spotify_etl import pipeline
+
+    _glue_setup()
+    _plays_table()
+    started = _instrumented(monkeypatch)
+    settings = load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"})
+    # WHEN two hourly runs on one day catalog their plays partitions
+    first = pipeline.run_catalog_plays(settings, ["2026-11-23", "2026-11-24"])
+    second = pipeline.run_catalog_plays(settings, ["2026-11-24"])
+    # THEN no crawl started; the first registered both dates, the second found them there
+    assert started == []
+    assert first["added"] == ["2026-11-23", "2026-11-24"] and not first["crawl_needed"]
+    assert second["added"] == [] and second["existing"] == ["2026-11-24"]
+    parts = boto3.client("glue").get_partitions(
+        DatabaseName=NAMES["GLUE_DATABASE"], TableName="plays"
+    )
+    locations = sorted(x["StorageDescriptor"]["Location"] for x in parts["Partitions"])
+    assert locations == [
+        "s3://sp-test-curated/plays/played_date=2026-11-23/",
+        "s3://sp-test-curated/plays/played_date=2026-11-24/",
+    ]
+
+
+def test_the_first_listening_run_crawls_once_to_create_the_table(
+    aws: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a catalog without `plays` yet, and a crawler that finishes at once
+    from spotify_etl import pipeline
+
+    requests.post(
+        f"{aws}/moto-api/state-manager/set-transition",
+        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
+        timeout=10,
+    )
+    _glue_setup()
+    started = _instrumented(monkeypatch)
+    settings = load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"})
+    # WHEN the catalog step runs THEN it crawls, once
+    result = pipeline.run_catalog_plays(settings, ["2026-11-24"])
+    assert result["crawl_needed"] is True and started == [NAMES["GLUE_CRAWLER"]]

@@ -196,6 +196,62 @@ class AwsPlatform:
             "schema_changes": changes,
         }
 
+    def register_partitions(self, table: str, values: list[str]) -> dict[str, Any]:
+        """Register partitions of an already catalogued table directly in Glue, without a
+        crawl (a crawl costs at least 10 minutes of 2 DPUs; an hourly one, ~$110 a month).
+
+        Returns which partitions were added and which were there; `crawl_needed` when the
+        table is not in the catalog yet (the first run: a crawl creates it).
+
+        Raises:
+            PlatformError: Glue refused a partition (its per-partition error is named).
+        """
+        glue, db = self.clients.glue, self.names["GLUE_DATABASE"]
+        try:
+            found = glue.get_table(DatabaseName=db, Name=table)["Table"]
+        except glue.exceptions.EntityNotFoundException:
+            return {"table": table, "added": [], "existing": [], "crawl_needed": True}
+        key = found["PartitionKeys"][0]["Name"]
+        wanted = sorted(set(values))
+        existing: set[str] = set()
+        for start in range(0, len(wanted), 1000):
+            got = glue.batch_get_partition(
+                DatabaseName=db,
+                TableName=table,
+                PartitionsToGet=[{"Values": [v]} for v in wanted[start : start + 1000]],
+            )
+            existing |= {p["Values"][0] for p in got.get("Partitions", [])}
+        missing = [v for v in wanted if v not in existing]
+        descriptor = dict(found["StorageDescriptor"])
+        base = str(descriptor.get("Location") or f"{self.curated_root}/{table}/").rstrip("/")
+        for start in range(0, len(missing), 100):
+            inputs = [
+                {
+                    "Values": [v],
+                    "StorageDescriptor": {**descriptor, "Location": f"{base}/{key}={v}/"},
+                }
+                for v in missing[start : start + 100]
+            ]
+            answer = glue.batch_create_partition(
+                DatabaseName=db, TableName=table, PartitionInputList=inputs
+            )
+            errors = [
+                e for e in answer.get("Errors", [])
+                if e.get("ErrorDetail", {}).get("ErrorCode") != "AlreadyExistsException"
+            ]  # fmt: skip
+            if errors:
+                first = errors[0]
+                raise PlatformError(
+                    f"Glue refused partition {first.get('PartitionValues')} of {table}: "
+                    f"{first.get('ErrorDetail', {}).get('ErrorMessage')}"
+                )
+        return {
+            "table": table,
+            "added": missing,
+            "existing": sorted(existing),
+            "crawl_needed": False,
+        }
+
     def compare_catalog(self) -> tuple[dict[str, dict[str, int]], list[dict[str, Any]]]:
         """Compare the Glue tables' columns with the contracts.
 

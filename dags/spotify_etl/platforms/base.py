@@ -31,6 +31,10 @@ class Platform(Protocol):
         """Catalog the curated zone; report tables, partitions and schema changes."""
         ...
 
+    def register_partitions(self, table: str, values: list[str]) -> dict[str, Any]:
+        """Make new partitions of a catalogued table queryable without a full crawl."""
+        ...
+
     def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
         """Run one Athena (Trino) SQL statement; return columns, preview rows and row count."""
         ...

@@ -184,6 +184,12 @@ class LocalPlatform:
             "schema_changes": changes,
         }
 
+    def register_partitions(self, table: str, values: list[str]) -> dict[str, Any]:
+        """Locally a table's view reads every partition folder when queried: only a table that
+        had none yet (an empty view) needs the catalog rebuilt."""
+        result = self.crawl()
+        return {"table": table, "added": sorted(set(values)), "existing": [], "crawl": result}
+
     @staticmethod
     def _columns(con: Any) -> dict[str, dict[str, str]]:
         rows = con.execute(

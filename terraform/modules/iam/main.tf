@@ -218,6 +218,7 @@ data "aws_iam_policy_document" "airflow" {
       "glue:GetPartition",
       "glue:GetPartitions",
       "glue:BatchGetPartition",
+      "glue:BatchCreatePartition",
       "glue:CreateTable",
       "glue:UpdateTable",
     ]
