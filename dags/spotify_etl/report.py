@@ -83,6 +83,10 @@ def gather(
         dpu_hours = crawl_seconds / 3600 * 2  # crawlers run on 2 DPUs
         cost["crawler_usd"] = round(dpu_hours * price["SPOTIFY_PRICE_GLUE_PER_DPU_HOUR"], 6)
     cost["total_usd"] = round(sum(cost.values()), 6)
+    zone_bytes = zone_sizes(platform) if platform.name == "aws" else {}
+    monthly = monthly_cost(
+        cost, sum(scanned), zone_bytes, {**PRICES, **settings.prices}, settings.lambda_memory_mb
+    ) if platform.name == "aws" else None  # fmt: skip
     return {
         "snapshot_date": d,
         "platform": platform.name,
@@ -112,7 +116,69 @@ def gather(
         "listening_daily": [{"date": str(r[0]), "plays": int(r[1])} for r in reversed(listening)],
         "bytes_scanned": sum(scanned),
         "cost_estimate": cost,
+        "monthly_cost_estimate": monthly,
     }  # fmt: skip
+
+
+# Runs a month at the DAGs' schedules: the daily snapshot, the hourly listening history, and the
+# report refresh after each of them (every refresh scans what the run's report scanned).
+RUNS_PER_MONTH = {"spotify_pipeline": 30, "spotify_listening_history": 720}
+# The hourly plays transform is one short invocation (~1-3 s measured locally on a day of
+# plays); the estimate takes 3 s.
+LISTENING_SECONDS_PER_RUN = 3.0
+
+
+def monthly_cost(
+    per_run: dict[str, float],
+    report_bytes_scanned: int,
+    zone_bytes: dict[str, int],
+    prices: dict[str, float],
+    lambda_memory_mb: int,
+) -> dict[str, Any]:
+    """What a month costs at the current schedules (pure): the daily run's Lambda and crawler
+    ×30; the hourly plays transform ×720 (its partitions are registered without a crawl);
+    Athena: the report's scan after every run (30 + 720 refreshes); S3: each zone's bytes."""
+    daily = RUNS_PER_MONTH["spotify_pipeline"]
+    hourly = RUNS_PER_MONTH["spotify_listening_history"]
+    gb_s = LISTENING_SECONDS_PER_RUN * lambda_memory_mb / 1024
+    lambda_usd = (
+        per_run["lambda_usd"] * daily + gb_s * hourly * prices["SPOTIFY_PRICE_LAMBDA_PER_GB_SECOND"]
+    )
+    crawler_usd = per_run["crawler_usd"] * daily
+    athena_usd = (
+        report_bytes_scanned / 1e12 * prices["SPOTIFY_PRICE_ATHENA_PER_TB"] * (daily + hourly)
+    )
+    storage = {
+        zone: round(size / 1e9 * prices["SPOTIFY_PRICE_S3_PER_GB_MONTH"], 6)
+        for zone, size in sorted(zone_bytes.items())
+    }
+    parts = {
+        "lambda_usd": round(lambda_usd, 6),
+        "crawler_usd": round(crawler_usd, 6),
+        "athena_usd": round(athena_usd, 6),
+        "s3_usd": round(sum(storage.values()), 6),
+    }
+    return {
+        **parts,
+        "s3_by_zone_usd": storage,
+        "total_usd": round(sum(parts.values()), 6),
+        "runs_per_month": dict(RUNS_PER_MONTH),
+    }
+
+
+def zone_sizes(platform: Platform) -> dict[str, int]:
+    """Bytes stored per zone (S3: every object listed)."""
+    out: dict[str, int] = {}
+    for zone, root in (("raw", platform.raw_root), ("curated", platform.curated_root)):
+        client = getattr(platform.store, "_s3", None)
+        if client is None or not root.startswith("s3://"):
+            continue
+        bucket = root.removeprefix("s3://").split("/", 1)[0]
+        total = 0
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            total += sum(int(o["Size"]) for o in page.get("Contents", []))
+        out[zone] = total
+    return out
 
 
 def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> list[dict[str, Any]]:
@@ -160,6 +226,19 @@ def _bars(title: str, items: list[tuple[str, float]], color: str) -> str:
         f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
         f'font-size="13"><text x="0" y="18" font-weight="bold">{html.escape(title)}</text>'
         f"{''.join(bars)}</svg></figure>"
+    )
+
+
+def _monthly(m: dict[str, Any] | None) -> str:
+    """The month at the current schedules (AWS only; nothing is billed locally)."""
+    if not m:
+        return "<p>Per month: nothing (the local platform runs on this machine).</p>"
+    zones = ", ".join(f"{z} ${v:.4f}" for z, v in m["s3_by_zone_usd"].items())
+    return (
+        f"<p>Per month at the current schedules (daily ×{m['runs_per_month']['spotify_pipeline']},"
+        f" hourly ×{m['runs_per_month']['spotify_listening_history']}): "
+        f"${m['total_usd']:.2f} — Lambda ${m['lambda_usd']:.2f}, crawler ${m['crawler_usd']:.2f},"
+        f" Athena ${m['athena_usd']:.2f}, S3 ${m['s3_usd']:.2f} ({html.escape(zones)}).</p>"
     )
 
 
@@ -241,6 +320,7 @@ schema changes: {len(r["schema_changes"])}</p>
 <p>Estimated AWS cost of this run: ${cost["total_usd"]:.4f}
 (Athena ${cost["athena_usd"]:.4f}, Lambda ${cost["lambda_usd"]:.4f},
 crawler ${cost["crawler_usd"]:.4f}; {r["bytes_scanned"]} bytes scanned).</p>
+{_monthly(r.get("monthly_cost_estimate"))}
 <table>{rows}</table>
 {"".join(charts)}
 </body></html>

@@ -127,3 +127,22 @@ def test_key_checks_find_a_readable_playlist_short_of_its_item_count() -> None:
     assert con.execute(statement).fetchall() == [
         ("playlist_items", "rows_differ_from_item_count", "short", 2),
     ]
+
+
+def test_monthly_cost_at_the_schedules_matches_a_hand_computation() -> None:
+    # GIVEN a run's per-run figures, the report's scan, the zones' sizes and the default prices
+    from spotify_etl.report import monthly_cost
+    from spotify_etl.settings import PRICES
+
+    per_run = {"lambda_usd": 0.01, "crawler_usd": 0.146667, "athena_usd": 0.01}
+    zones = {"raw": 10_000_000_000, "curated": 2_000_000_000}
+    # WHEN the month is estimated
+    m = monthly_cost(per_run, 2_000_000_000, zones, dict(PRICES), 3008)
+    # THEN (by hand) Lambda: 0.01 × 30 daily + 3 s × 3008/1024 GB × 720 hourly × $0.0000166667
+    #   = 0.3 + 0.10575021; crawler: 0.146667 × 30 daily (the hourly run registers partitions);
+    #   Athena: 0.002 TB × $5 per report × (30 + 720) refreshes; S3: 10 GB + 2 GB × $0.023
+    assert m["lambda_usd"] == pytest.approx(0.40575, abs=1e-6)
+    assert m["crawler_usd"] == pytest.approx(4.40001, abs=1e-6)
+    assert m["athena_usd"] == pytest.approx(7.5, abs=1e-9)
+    assert m["s3_by_zone_usd"] == {"curated": 0.046, "raw": 0.23}
+    assert m["total_usd"] == pytest.approx(0.40575 + 4.40001 + 7.5 + 0.276, abs=1e-5)
