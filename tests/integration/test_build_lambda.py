@@ -117,3 +117,101 @@ def test_handler_runs_from_the_zip_in_a_clean_interpreter(package: Path, tmp_pat
     lines = done.stdout.strip().splitlines()
     assert json.loads(lines[0]) == [335, 0]  # 335 entries, nothing malformed
     assert lines[1] == "[]"
+
+
+def _curated_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*.parquet"))}
+
+
+def _boto3_only(tmp_path: Path) -> Path:
+    """A folder holding boto3 and what it imports, as the Lambda runtime provides them."""
+    import importlib.util
+
+    folder = tmp_path / "runtime"
+    folder.mkdir()
+    for name in ("boto3", "botocore", "s3transfer", "jmespath", "dateutil", "urllib3", "six"):
+        spec = importlib.util.find_spec(name)
+        assert spec and spec.origin
+        origin = Path(spec.origin)
+        src = origin.parent if origin.name == "__init__.py" else origin
+        (folder / src.name).symlink_to(src)
+    return folder
+
+
+def test_the_zip_alone_gives_the_local_platforms_files_on_disk_and_on_s3(
+    package: Path, tmp_path: Path
+) -> None:
+    # GIVEN the zip unpacked into an empty folder, boto3 beside it (the runtime's), the sample's
+    # raw partition, and the files the local platform's in-process handler writes from it
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    from spotify_transform.handler import lambda_handler
+
+    unpacked = tmp_path / "task"
+    with zipfile.ZipFile(package) as zf:
+        zf.extractall(unpacked)
+    runtime = _boto3_only(tmp_path)
+    raw = tmp_path / "raw"
+    extract(ByteStore(), SampleSource(), ExtractRequest("2026-11-24", str(raw), ("me",)))
+    lambda_handler({"snapshot_date": "2026-11-24", "raw_root": str(raw),
+                    "curated_root": str(tmp_path / "local")})  # fmt: skip
+    expected = _curated_bytes(tmp_path / "local")
+    code = (
+        "import json, sys; sys.path[:0] = sys.argv[1:3]; "
+        "from spotify_transform.handler import lambda_handler; "
+        "print(json.dumps(lambda_handler(json.loads(sys.argv[3]))['entries']))"
+    )
+
+    def run_zip(event: dict[str, str], env: dict[str, str] | None = None) -> None:
+        argv = [sys.executable, "-I", "-S", "-c", code, str(unpacked), str(runtime)]
+        done = subprocess.run(
+            [*argv, json.dumps(event)],
+            capture_output=True, text=True, check=False, env=env, timeout=300,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr[-3000:]
+        assert done.stdout.strip().splitlines()[-1] == "335"
+
+    # WHEN it transforms on local paths THEN its files are the local platform's, byte for byte
+    run_zip(
+        {"snapshot_date": "2026-11-24", "raw_root": str(raw), "curated_root": str(tmp_path / "zip")}
+    )
+    assert _curated_bytes(tmp_path / "zip") == expected
+    # AND against S3 (moto in server mode, real HTTP): the same bytes land in the bucket
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        secret = "testing"  # pragma: allowlist secret
+        env = {
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": secret,
+            "AWS_DEFAULT_REGION": "eu-west-1",
+        }
+        s3 = boto3.client(
+            "s3",
+            endpoint_url=env["AWS_ENDPOINT_URL"],
+            region_name="eu-west-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key=secret,
+        )
+        for bucket in ("raw-zip", "curated-zip"):
+            s3.create_bucket(
+                Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+            )
+        for path in raw.rglob("*.json"):
+            s3.put_object(
+                Bucket="raw-zip", Key=path.relative_to(raw).as_posix(), Body=path.read_bytes()
+            )
+        run_zip({"snapshot_date": "2026-11-24", "raw_root": "s3://raw-zip",
+                 "curated_root": "s3://curated-zip"}, env)  # fmt: skip
+        listed = s3.list_objects_v2(Bucket="curated-zip")["Contents"]
+        got = {
+            o["Key"]: s3.get_object(Bucket="curated-zip", Key=o["Key"])["Body"].read()
+            for o in listed
+            if o["Key"].endswith(".parquet")
+        }
+        assert got == expected
+    finally:
+        server.stop()
