@@ -133,3 +133,20 @@ def test_report_renders_in_headless_chromium_with_drawn_charts(home: Path, tmp_p
     assert int(m.group(2)) == 6
     assert int(m.group(1)) >= 20
     assert shot.stat().st_size > 10_000
+
+
+def test_every_saved_athena_query_runs_as_saved(home: Path) -> None:
+    # GIVEN the report templates as Terraform saves them (terraform/envs/*/main.tf renders the
+    # date placeholder as the latest snapshot, with this very text)
+    from spotify_etl import sql
+    from spotify_etl.platforms.local import LocalPlatform
+
+    main_tf = (Path(__file__).parents[2] / "terraform" / "envs" / "dev" / "main.tf").read_text()
+    assert f'"{sql.DATE_PLACEHOLDER}", "{sql.LATEST_SNAPSHOT}"' in main_tf
+    folder = Path(sql.__file__).parent / "reports"
+    platform = LocalPlatform(home)
+    for report in sorted(folder.glob("*.sql")):
+        saved = sql.as_saved_query(report.read_text())
+        # WHEN each runs as saved THEN it has no placeholder left and answers
+        assert "{{" not in saved, report.name
+        assert platform.query(saved)["columns"], report.name

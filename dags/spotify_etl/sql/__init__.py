@@ -11,6 +11,9 @@ from datetime import date
 from importlib import resources
 
 _PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+# What the Athena named queries (Terraform) put for the date placeholder: the latest snapshot.
+LATEST_SNAPSHOT = "(SELECT max(snapshot_date) FROM playlists)"
+DATE_PLACEHOLDER = "'{{ snapshot_date }}'"
 
 
 class SqlError(ValueError):
@@ -36,6 +39,11 @@ def render(sql: str, **params: str) -> str:
         return params[name]
 
     return _PARAM.sub(sub, sql)
+
+
+def as_saved_query(sql: str) -> str:
+    """A report template as Terraform saves it as an Athena named query: for the latest date."""
+    return sql.replace(DATE_PLACEHOLDER, LATEST_SNAPSHOT)
 
 
 def load(name: str) -> str:

@@ -20,9 +20,13 @@ module "naming" {
 locals {
   name_prefix = module.naming.prefix
   sql_dir     = "${path.module}/../../../dags/spotify_etl/sql"
+  # Saved queries must run as saved: the report templates' date placeholder becomes the latest
+  # snapshot date (the same text as spotify_etl.sql.LATEST_SNAPSHOT; a test runs them).
   named_queries = {
     for f in fileset(local.sql_dir, "{views,reports}/*.sql") :
-    trimsuffix(replace(f, "/", "_"), ".sql") => file("${local.sql_dir}/${f}")
+    trimsuffix(replace(f, "/", "_"), ".sql") => replace(
+      file("${local.sql_dir}/${f}"), "'{{ snapshot_date }}'", "(SELECT max(snapshot_date) FROM playlists)"
+    )
   }
 }
 
