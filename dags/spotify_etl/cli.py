@@ -142,7 +142,24 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     result = pipeline.run_report(_settings(args), args.date)
     print(result["html"])
+    if args.open:
+        open_in_browser(str(result["html"]))
     return 0
+
+
+def open_in_browser(page: str) -> bool:
+    """Open a report page in the default browser, where there is one; say so where not."""
+    import webbrowser
+
+    if page.startswith("s3://"):
+        print(f"the report is in S3 ({page}): download it to open it", file=sys.stderr)
+        return False
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        print(f"no browser found here; open {Path(page).as_uri()} yourself", file=sys.stderr)
+        return False
+    return bool(browser.open(Path(page).as_uri()))
 
 
 def cmd_auth(args: argparse.Namespace) -> int:
@@ -261,6 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument(
         "--date", type=_date, default=_today(), help="snapshot date (default: today, UTC)"
     )
+    rp.add_argument("--open", action="store_true", help="open the page in the default browser")
     common(rp)
     rp.set_defaults(func=cmd_report)
 

@@ -110,7 +110,8 @@ def gather(
             {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in changes
         ],
         "top_artists": [
-            {"artist": r[0], "entries": int(r[1]), "playlists": int(r[2])} for r in top_artists
+            {"artist": label, "entries": int(r[1]), "playlists": int(r[2]), "artist_id": r[3]}
+            for r, label in zip(top_artists, artist_labels(top_artists), strict=True)
         ],
         "release_decades": [{"decade": int(r[0]), "entries": int(r[1])} for r in decades],
         "listening_daily": [{"date": str(r[0]), "plays": int(r[1])} for r in reversed(listening)],
@@ -126,6 +127,16 @@ RUNS_PER_MONTH = {"spotify_pipeline": 30, "spotify_listening_history": 720}
 # The hourly plays transform is one short invocation (~1-3 s measured locally on a day of
 # plays); the estimate takes 3 s.
 LISTENING_SECONDS_PER_RUN = 3.0
+
+
+def artist_labels(rows: list[list[Any]]) -> list[str]:
+    """Names to show for (name, …, artist_id) rows: a name two artists share gets the end of
+    each one's ID, so "Velvet" and "Velvet" become "Velvet (…v0Yg)" and "Velvet (…1Uh4)"."""
+    names = [str(r[0]) for r in rows]
+    shared = {n for n in names if names.count(n) > 1}
+    return [
+        f"{n} (…{str(r[-1])[-4:]})" if n in shared else n for n, r in zip(names, rows, strict=True)
+    ]
 
 
 def monthly_cost(

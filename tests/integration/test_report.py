@@ -40,7 +40,12 @@ def test_report_json_holds_the_runs_figures(home: Path) -> None:
         {"playlist": "Road Trip 2019 🚗", "item_type": "local", "entries": 1},
     ]
     assert report["api"]["calls"] == 14
-    assert report["top_artists"][0] == {"artist": "Velvet", "entries": 23, "playlists": 4}
+    # (two artists are called Velvet: each keeps its own row, told apart by its ID's end)
+    top = report["top_artists"][0]
+    assert (top["entries"], top["playlists"]) == (23, 4)
+    assert top["artist"] == f"Velvet (…{top['artist_id'][-4:]})"
+    velvets = [a for a in report["top_artists"] if a["artist"].startswith("Velvet")]
+    assert len(velvets) == 2 and velvets[0]["artist"] != velvets[1]["artist"]
     assert sum(d["entries"] for d in report["release_decades"]) > 0
     assert report["cost_estimate"]["total_usd"] == 0.0
     assert where["html"].endswith("reports/snapshot_date=2026-11-24/report.html")
@@ -63,7 +68,9 @@ def test_render_html_escapes_names() -> None:
         "entries_in": 1, "quarantined": {}, "item_types": {},
         "api": {"calls": 1, "http_429": 0, "statuses": {}, "shapes": {}}, "schema_changes": [],
         "playlist_changes": [],
-        "top_artists": [{"artist": "<script>x</script>", "entries": 1, "playlists": 1}],
+        "top_artists": [
+            {"artist": "<script>x</script>", "entries": 1, "playlists": 1, "artist_id": "a"}
+        ],
         "release_decades": [], "listening_daily": [], "bytes_scanned": 0,
         "cost_estimate": {
             "athena_usd": 0.0, "lambda_usd": 0.0, "crawler_usd": 0.0, "total_usd": 0.0,

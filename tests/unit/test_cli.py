@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -183,3 +184,44 @@ def test_extract_never_imports_polars(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     # THEN it succeeds without loading polars (nor duckdb or Airflow): it starts fast
     assert done.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def test_report_open_hands_the_page_to_the_default_browser(tmp_path: Path) -> None:
+    # GIVEN a "browser" that records what it is asked to open ($BROWSER, as webbrowser reads it)
+    recorder = tmp_path / "browser"
+    seen = tmp_path / "seen"
+    recorder.write_text(f'#!/bin/sh\necho "$1" >> {seen}\n')
+    recorder.chmod(0o755)
+    env = {**os.environ, "BROWSER": str(recorder), "SPOTIFY_PIPELINE_HOME": str(tmp_path / "lake")}
+    run = [sys.executable, "-m", "spotify_etl.cli"]
+    for argv in (["extract", "--date", SAMPLE_DATE], ["transform", "--date", SAMPLE_DATE]):
+        subprocess.run([*run, *argv], env=env, check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-c", "from spotify_etl.platforms.local import LocalPlatform as L; "
+         f"L(__import__('pathlib').Path({str(tmp_path / 'lake')!r})).crawl()"],
+        env=env, check=True,
+    )  # fmt: skip
+    # WHEN the report is written with --open
+    done = subprocess.run(
+        [*run, "report", "--date", SAMPLE_DATE, "--open"], env=env, capture_output=True,
+        text=True, check=False, timeout=120,
+    )  # fmt: skip
+    # THEN the page's file URI went to the browser
+    assert done.returncode == 0, done.stderr
+    page = Path(done.stdout.strip().splitlines()[-1])
+    assert seen.read_text().strip() == page.as_uri()
+
+
+def test_report_open_without_a_browser_says_where_the_page_is(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    import webbrowser
+
+    from spotify_etl.cli import open_in_browser
+
+    def none() -> None:
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", none)
+    assert open_in_browser(str(tmp_path / "report.html")) is False
+    assert f"open {(tmp_path / 'report.html').as_uri()} yourself" in capsys.readouterr().err

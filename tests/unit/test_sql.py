@@ -146,3 +146,11 @@ def test_monthly_cost_at_the_schedules_matches_a_hand_computation() -> None:
     assert m["athena_usd"] == pytest.approx(7.5, abs=1e-9)
     assert m["s3_by_zone_usd"] == {"curated": 0.046, "raw": 0.23}
     assert m["total_usd"] == pytest.approx(0.40575 + 4.40001 + 7.5 + 0.276, abs=1e-5)
+
+
+def test_artists_sharing_a_name_are_told_apart_and_others_keep_theirs() -> None:
+    from spotify_etl.report import artist_labels
+
+    rows = [["Velvet", 23, 4, "gcY04PX6cOtmrMwKx9v0Yg"], ["Rain", 20, 4, "r1"],
+            ["Velvet", 13, 3, "wG1JkZm8DqBdGJrqH41Uh4"]]  # fmt: skip
+    assert artist_labels(rows) == ["Velvet (…v0Yg)", "Rain", "Velvet (…1Uh4)"]
