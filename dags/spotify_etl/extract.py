@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -175,8 +176,6 @@ def _leftover_stagings(store: ByteStore, raw_root: str, snapshot_date: str) -> l
     if is_s3(raw_root):
         names = {f[len(parent) + 1 :].split("/", 1)[0] for f in store.list_files(parent)}
         return sorted(join(parent, n) for n in names if n.startswith(prefix))
-    from pathlib import Path
-
     return sorted(str(p) for p in Path(parent).glob(f"{prefix}*") if p.is_dir())
 
 

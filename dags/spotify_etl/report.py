@@ -181,7 +181,7 @@ def zone_sizes(platform: Platform) -> dict[str, int]:
     """Bytes stored per zone (S3: every object listed)."""
     out: dict[str, int] = {}
     for zone, root in (("raw", platform.raw_root), ("curated", platform.curated_root)):
-        client = getattr(platform.store, "_s3", None)
+        client = platform.store.s3_client
         if client is None or not root.startswith("s3://"):
             continue
         bucket = root.removeprefix("s3://").split("/", 1)[0]

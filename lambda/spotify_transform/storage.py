@@ -55,6 +55,11 @@ class ByteStore:
     def __init__(self, s3_client: Any | None = None) -> None:
         self._s3 = s3_client
 
+    @property
+    def s3_client(self) -> Any | None:
+        """The S3 client this store was given (None for a local-only store)."""
+        return self._s3
+
     def _client(self, uri: str) -> Any:
         if self._s3 is None:
             raise StorageError(f"{uri}: an S3 URI needs an S3 client")
