@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -49,5 +51,35 @@ def store() -> ByteStore:
 def raw_root(tmp_path: Path, store: ByteStore) -> str:
     """A raw zone holding the sample source's five playlists for SAMPLE_DATE."""
     root = str(tmp_path / "raw")
-    extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, root, SAMPLE_PLAYLISTS, "test"))
+    extract(
+        store,
+        SampleSource(on=SAMPLE_DATE),
+        ExtractRequest(SAMPLE_DATE, root, SAMPLE_PLAYLISTS, "test"),
+    )
     return root
+
+
+# The console script installed next to the interpreter running the tests (.venv/bin).
+CLI = str(Path(sys.executable).with_name("spotify-pipeline"))
+# Screenshots and pages the tests keep for people to look at (CI keeps the folder).
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+def run_cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`spotify-pipeline ARGS` as a user runs it: a fresh process, the lake in `home`, and none
+    of this environment's Airflow or Spotify settings."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIF"))}
+    environ.update({"SPOTIFY_PIPELINE_HOME": str(home), **env})
+    return subprocess.run(
+        [CLI, *args], capture_output=True, text=True, env=environ, timeout=600, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_week(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """`spotify-pipeline run` without --date, as `./scripts/run` does: the sample's week (here
+    ending on SAMPLE_DATE, so every figure is fixed) through the listening and daily DAGs."""
+    home = tmp_path_factory.mktemp("week")
+    return home, run_cli(home, "run", SPOTIFY_SAMPLE_ANCHOR=SAMPLE_DATE)

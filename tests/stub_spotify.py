@@ -26,6 +26,8 @@ REMOVED = re.compile(
     r"audio-features|recommendations|artists/[^/]+/top-tracks)"
 )
 
+SAMPLE_ANCHOR = "2026-11-24"  # the date the stub serves the sample as (tests.conftest)
+
 
 @dataclass
 class Fault:
@@ -69,13 +71,16 @@ class StubState:
 
     @classmethod
     def from_sample(cls) -> StubState:
-        """Serve the bundled sample source's recorded bodies."""
+        """Serve the bundled sample source's recorded bodies: its anchor day's state, with its
+        dates as the sample answers them for a week that ends on SAMPLE_ANCHOR."""
         state = cls()
-        root = SampleSource().root
+        sample = SampleSource(on=SAMPLE_ANCHOR)
+        root = sample.root
         for folder in sorted((root / "playlists").iterdir()):
-            state.playlists[folder.name] = (folder / "playlist.json").read_bytes()
+            state.playlists[folder.name] = sample.dated((folder / "playlist.json").read_bytes())
             for page in folder.glob("items-*.json"):
-                state.pages[(folder.name, int(page.stem.split("-")[1]))] = page.read_bytes()
+                offset = int(page.stem.split("-")[1])
+                state.pages[(folder.name, offset)] = sample.dated(page.read_bytes())
         state.me_pages[0] = (root / "me" / "playlists.json").read_bytes()
         state.me_profile = (root / "me" / "profile.json").read_bytes()
         return state

@@ -1,6 +1,7 @@
 """The `spotify-pipeline` command.
 
     spotify-pipeline run [--date D] [--source sample|spotify] [--platform local|aws] [--dag ID]
+        (no --date: the sample's week up to today, day by day, both DAGs; Spotify: today)
     spotify-pipeline extract --date D [--source sample|spotify] [--playlist ID ...] [--out RAW]
     spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
     spotify-pipeline query "SQL" | --file F.sql
@@ -19,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -188,10 +189,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.platform:
         os.environ["SPOTIFY_PIPELINE_PLATFORM"] = args.platform
     os.environ["SPOTIFY_PIPELINE_HOME"] = str(settings.home.resolve())
+    if args.date is None and args.dag == runner.DAG_ID:
+        return _run_week(args, settings)
     t0 = time.monotonic()
     outcome = runner.run_dag(
         settings.home.resolve(),
-        args.date,
+        args.date or _today(),
         verbose=args.verbose,
         dag_file=runner.dags_folder() / f"{args.dag}.py",
         dag_id=args.dag,
@@ -199,6 +202,51 @@ def cmd_run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - t0
     print(runner.format_summary(outcome, settings, elapsed))
     return 0 if outcome.succeeded else EXIT_FAILED
+
+
+SAMPLE_DAYS = 7  # the bundled sample is a week long (sample_data/timeline.json)
+
+
+def week_dates(anchor: str, days: int = SAMPLE_DAYS) -> list[str]:
+    """The dates of a week that ends on `anchor`, oldest first."""
+    end = date.fromisoformat(anchor)
+    return [(end - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
+
+
+def _run_week(args: argparse.Namespace, settings: Any) -> int:
+    """`run` without --date: for each day, the listening history and then the daily snapshot.
+
+    With the sample that is its whole week up to today (SPOTIFY_SAMPLE_ANCHOR): a backfill
+    through the very same DAGs, so the report shows a history. Spotify itself serves only the
+    current state, so with it this is today alone.
+    """
+    from spotify_etl import runner
+
+    anchor = settings.sample_anchor or _today()
+    dates = week_dates(anchor) if settings.source == "sample" else [_today()]
+    if settings.source == "sample":
+        os.environ["SPOTIFY_SAMPLE_ANCHOR"] = anchor
+        _progress(f"the sample's week {dates[0]} … {dates[-1]}: listening history, then the "
+                  "daily snapshot, for each day")  # fmt: skip
+    home = settings.home.resolve()
+    t0 = time.monotonic()
+    for day in dates:
+        t_day = time.monotonic()
+        plays = runner.run_dag(
+            home, day, verbose=args.verbose,
+            dag_file=runner.dags_folder() / "spotify_listening_history.py",
+            dag_id="spotify_listening_history",
+        )  # fmt: skip
+        if not plays.succeeded:
+            print(runner.format_summary(plays, settings, time.monotonic() - t_day))
+            return EXIT_FAILED
+        snapshot = runner.run_dag(home, day, verbose=args.verbose)
+        if not snapshot.succeeded:
+            print(runner.format_summary(snapshot, settings, time.monotonic() - t_day))
+            return EXIT_FAILED
+        _progress(runner.format_day(plays, snapshot, time.monotonic() - t_day))
+    print(runner.format_summary(snapshot, settings, time.monotonic() - t0))
+    return 0
 
 
 # ---------------------------------------------------------------------------- parser
@@ -226,7 +274,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the whole DAG in-process (Airflow, local database)")
     run.add_argument(
-        "--date", type=_date, default=_today(), help="partition date (default: today, UTC)"
+        "--date",
+        type=_date,
+        help="run the DAG for this one date; default: the sample's whole week up to today "
+        "(its listening history and daily snapshot, day by day), or today with Spotify",
     )
     common(run, source=True)
     run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's task logs")

@@ -28,10 +28,11 @@ class CheckFailed(Exception):
     """Data-quality checks returned offending rows; the message lists them."""
 
 
-def get_source(settings: Settings) -> Source:
-    """The response source the settings select."""
+def get_source(settings: Settings, on: str | None = None) -> Source:
+    """The response source the settings select; the sample answers as on the date `on` of its
+    week (which ends on SPOTIFY_SAMPLE_ANCHOR, or on `on` itself)."""
     if settings.source == "sample":
-        return SampleSource()
+        return SampleSource(on=on, anchor=settings.sample_anchor)
     from spotify_etl.spotify_client import SpotifyApi
 
     return SpotifyApi(settings)
@@ -113,7 +114,7 @@ def run_extract(
         return {**extract_mod.summary(existing, root), "reused": True}
     manifest = extract_mod.extract(
         platform.store,
-        get_source(settings),
+        get_source(settings, snapshot_date),
         extract_mod.ExtractRequest(snapshot_date, root, settings.playlists, run_id),
         progress=progress,
     )
@@ -216,7 +217,11 @@ def run_extract_plays(
     date.fromisoformat(extracted_date)
     platform = get_platform(settings)
     return extract_mod.extract_recently_played(
-        platform.store, get_source(settings), platform.raw_root, extracted_date, run_id
+        platform.store,
+        get_source(settings, extracted_date),
+        platform.raw_root,
+        extracted_date,
+        run_id,
     )
 
 

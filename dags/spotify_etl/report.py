@@ -11,10 +11,11 @@ on AWS (outside every table folder, so the crawler never sees it).
 from __future__ import annotations
 
 import html
+import itertools
 import json
 from typing import Any
 
-from spotify_etl import sql
+from spotify_etl import charts, sql
 from spotify_etl.platforms import Platform, get_platform
 from spotify_etl.settings import PRICES, Settings
 from spotify_transform.layout import MANIFEST, plays_root, raw_partition
@@ -30,7 +31,7 @@ def report_folder(settings: Settings, platform: Platform, snapshot_date: str) ->
 
 
 def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
-    result = platform.query(sql, max_rows=1000)
+    result = platform.query(sql, max_rows=5000)
     scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
     return [list(r) for r in result["rows"]]
 
@@ -60,6 +61,14 @@ def gather(
     changes = report("changes_summary")
     listening = report("listening_last14")
     kinds = report("item_kinds")
+    history = report("playlist_history")
+    by_day = report("changes_by_day")
+    artists_time = report("artists_over_time")
+    hours = report("listening_hours")
+    tracks_played = report("top_tracks_played")
+    artists_played = report("top_artists_played")
+    checks_sql = sql.key_checks(d)
+    failed_checks = _rows(platform, checks_sql, scanned)
     manifest_uri = join(raw_partition(platform.raw_root, d), MANIFEST)
     manifest = (
         json.loads(platform.store.read(manifest_uri)) if platform.store.exists(manifest_uri) else {}
@@ -115,6 +124,38 @@ def gather(
         ],
         "release_decades": [{"decade": int(r[0]), "entries": int(r[1])} for r in decades],
         "listening_daily": [{"date": str(r[0]), "plays": int(r[1])} for r in reversed(listening)],
+        "playlist_history": [
+            {"date": str(r[0]), "playlist_id": r[1], "name": r[2],
+             "items": None if r[3] is None else int(r[3]), "readable": bool(r[4]),
+             "public": r[5]}
+            for r in history
+        ],
+        "changes_by_day": [
+            {"date": str(r[0]), "playlist_id": r[1], "change": r[2], "tracks": int(r[3])}
+            for r in by_day
+        ],
+        "artists_over_time": [
+            {"date": str(r[0]), "artist_id": r[1], "artist": r[2], "entries": int(r[3])}
+            for r in artists_time
+        ],
+        "listening_hours": [
+            {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])} for r in hours
+        ],
+        "top_tracks_played": [
+            {"track": str(r[0]), "artist": str(r[1]), "plays": int(r[2]), "track_id": r[3]}
+            for r in tracks_played
+        ],
+        "top_artists_played": [
+            {"artist": label, "plays": int(r[1]), "artist_id": r[2]}
+            for r, label in zip(artists_played, artist_labels(artists_played), strict=True)
+        ],
+        "checks": {
+            "run": checks_sql.count("\nUNION ALL\n") + 1,
+            "failed": [
+                {"table": r[0], "problem": r[1], "key": r[2], "rows": int(r[3])}
+                for r in failed_checks
+            ],
+        },
         "bytes_scanned": sum(scanned),
         "cost_estimate": cost,
         "monthly_cost_estimate": monthly,
@@ -215,31 +256,6 @@ def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> li
     return gaps
 
 
-def _bars(title: str, items: list[tuple[str, float]], color: str) -> str:
-    """A horizontal bar chart as inline SVG (empty data gives a labelled empty chart)."""
-    width, row, label_w = 640, 24, 220
-    height = max(1, len(items)) * row + 40
-    top = max((v for _, v in items), default=0) or 1
-    bars = []
-    for i, (label, value) in enumerate(items):
-        y = 30 + i * row
-        w = (width - label_w - 60) * value / top
-        bars.append(
-            f'<text x="{label_w - 8}" y="{y + 15}" text-anchor="end">{html.escape(label)}</text>'
-            f'<rect class="bar" x="{label_w}" y="{y + 2}" width="{w:.1f}" '
-            f'height="{row - 6}" fill="{color}"/>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 15}">{value:g}</text>'
-        )
-    if not items:
-        bars.append(f'<text x="{label_w}" y="50">no data</text>')
-    return (
-        f'<figure><svg role="img" aria-label="{html.escape(title)}" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" '
-        f'font-size="13"><text x="0" y="18" font-weight="bold">{html.escape(title)}</text>'
-        f"{''.join(bars)}</svg></figure>"
-    )
-
-
 def _monthly(m: dict[str, Any] | None) -> str:
     """The month at the current schedules (AWS only; nothing is billed locally)."""
     if not m:
@@ -271,71 +287,387 @@ def _non_tracks(r: dict[str, Any]) -> str:
         return ""
     body = "".join(
         f"<tr><td>{html.escape(x['playlist'])}</td><td>{html.escape(x['item_type'])}</td>"
-        f"<td>{x['entries']:,}</td></tr>"
+        f'<td class="num">{x["entries"]:,}</td></tr>'
         for x in rows
     )
     return (
-        "<h2>Entries that are not tracks</h2><table><tr><th>playlist</th><th>kind</th>"
-        f"<th>entries</th></tr>{body}</table>"
+        '<h3>Entries that are not tracks</h3><table><thead><tr><th scope="col">playlist</th>'
+        '<th scope="col">kind</th><th scope="col" class="num">entries</th></tr></thead>'
+        f"<tbody>{body}</tbody></table>"
     )
 
 
-def _warnings(r: dict[str, Any]) -> str:
-    """Playlists not read whole and listening gaps: nothing is presented as complete."""
-    items = [
-        f"<li>playlist {html.escape(str(p['name'] or p['playlist_id']))}: {p['status']} — "
-        f"{html.escape(str(p['message']))} (its entries are left out of this date)</li>"
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+CSS = """
+:root{color-scheme:light;--ink:#1b1b1b;--muted:#5a5a5a;--line:#d9d9d9;--ok:#00734d;--warn:#a34700}
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);
+max-width:60rem;margin:0 auto;padding:1rem 1rem 3rem}
+h1{font-size:1.6rem;margin:.5rem 0 0}h2{font-size:1.25rem;margin:2rem 0 .5rem;
+border-bottom:2px solid var(--ink);padding-bottom:.2rem}h3{font-size:1.05rem;margin:1.2rem 0 .3rem}
+.sub,.muted{color:var(--muted)}
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(9.5rem,1fr));gap:.6rem;
+margin:1rem 0;padding:0;list-style:none}
+.cards li{border:1px solid var(--line);border-radius:.5rem;padding:.5rem .7rem}
+.cards b{display:block;font-size:1.35rem}.cards span{color:var(--muted);font-size:.85rem}
+.status{font-weight:600}.status.ok{color:var(--ok)}.status.warn{color:var(--warn)}
+.scroll{overflow-x:auto}
+table{border-collapse:collapse;width:100%;font-size:.92rem}
+th,td{text-align:left;padding:.3rem .5rem;border-bottom:1px solid var(--line);vertical-align:top}
+th{font-weight:600}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+figure.chart{margin:1rem 0 1.5rem}figure svg{display:block;width:100%;max-width:40rem;height:auto}
+figcaption{font-size:.85rem;color:var(--muted);margin-top:.2rem}
+.chart-title{font-weight:600;margin:0}
+details{font-size:.85rem;margin-top:.3rem}
+.legend{list-style:none;padding:0;margin:.3rem 0;display:flex;flex-wrap:wrap;gap:.3rem 1rem;
+font-size:.85rem;align-items:center}.legend li{display:flex;align-items:center;gap:.3rem}
+.swatch{display:inline-block;width:.9rem;height:.9rem;border:1px solid #999;vertical-align:middle}
+.warnings{border-left:4px solid var(--warn);padding:.2rem 1rem;background:#fff6ef}
+.grid2{display:grid;grid-template-columns:repeat(auto-fit,minmax(22rem,1fr));gap:0 2rem}
+.change-add{color:#005a8c}.change-del{color:#a33a00}
+@media (max-width:40rem){body{font-size:15px;padding:.6rem}h1{font-size:1.3rem}
+.grid2{grid-template-columns:1fr}}
+@media print{body{max-width:none;padding:0;font-size:11pt}details{display:none}
+h2{break-after:avoid}figure,table,.cards li{break-inside:avoid}a{color:inherit}
+.warnings{background:none}}
+"""
+
+
+def _e(value: object) -> str:
+    return html.escape(str(value))
+
+
+def _n(value: float | None) -> str:
+    return "–" if value is None else charts.number(value)
+
+
+def _plural(n: int, word: str, words: str | None = None) -> str:
+    return f"{n:,} {word if n == 1 else (words or word + 's')}"
+
+
+def _dates(end: str, days: int) -> list[str]:
+    from datetime import date, timedelta
+
+    last = date.fromisoformat(end)
+    return [(last - timedelta(days=k)).isoformat() for k in range(days - 1, -1, -1)]
+
+
+def _short(day: str) -> str:
+    """'2026-11-28' → 'Sat 28' (axis labels that fit a phone)."""
+    from datetime import date
+
+    d = date.fromisoformat(day)
+    return f"{WEEKDAYS[d.weekday()]} {d.day}"
+
+
+def problems(r: dict[str, Any]) -> list[str]:
+    """Everything that keeps the date from being complete and clean, one line each."""
+    out = [
+        f"Playlist {p['name'] or p['playlist_id']}: {p['status']} — {p['message']} (its entries "
+        "are left out of this date)"
         for p in r.get("incomplete_playlists", [])
-    ] + [
-        f"<li>listening history: plays may be missing before the fetch of "
-        f"{html.escape(str(g['extracted_date']))} (run {html.escape(str(g['run_id']))}): its full "
-        "page began after the stored cursor</li>"
+    ]
+    out += [
+        f"Listening history: plays may be missing before the fetch of {g['extracted_date']} "
+        f"(run {g['run_id']}): its full page began after the stored cursor"
         for g in r.get("listening_gaps", [])
     ]
-    if not items:
+    out += [
+        f"Check failed: {c['table']} {c['problem']} {c['key'] or ''} ×{c['rows']}".replace(
+            "  ", " "
+        )
+        for c in r.get("checks", {}).get("failed", [])
+    ]
+    quarantined = sum(r.get("quarantined", {}).values())
+    if quarantined:
+        out.append(f"{_plural(quarantined, 'malformed entry', 'malformed entries')} quarantined")
+    return out
+
+
+def _header(r: dict[str, Any]) -> str:
+    api, issues = r["api"], problems(r)
+    statuses = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(api["statuses"].items()))
+    checks = r.get("checks", {"run": 0, "failed": []})
+    passed = checks["run"] - len(checks["failed"])
+    plays14 = sum(
+        d["plays"] for d in r["listening_daily"] if d["date"] in _dates(r["snapshot_date"], 14)
+    )
+    status = (
+        '<span class="status ok">✓ Complete: every playlist read whole, every check passed</span>'
+        if not issues
+        else f'<span class="status warn">⚠ {_plural(len(issues), "warning")} — see below</span>'
+    )
+    cards = [
+        (_n(sum(api["statuses"].values())), "playlists", statuses or "none listed"),
+        (_n(r["rows"].get("playlist_items", 0)), "playlist entries", _kinds(r["item_types"])
+         if r["item_types"] else "positions in readable playlists"),
+        (_n(sum(r["quarantined"].values())), "quarantined", "malformed entries set aside"),
+        (_n(api["calls"] or 0), "API calls", f"{_n(api['http_429'] or 0)} rate-limited (429)"),
+        (f"{passed:,} / {checks['run']:,}", "checks passed", "keys, references, counts"),
+        (_n(plays14), "plays", "in the last 14 days"),
+        (f"${r['cost_estimate']['total_usd']:.4f}", "cost of this run",
+         "AWS estimate" if r["platform"] == "aws" else "local: nothing billed"),
+    ]  # fmt: skip
+    items = "".join(f"<li><b>{_e(v)}</b>{_e(label)}<br><span>{_e(sub)}</span></li>"
+                    for v, label, sub in cards)  # fmt: skip
+    rows = "".join(
+        f'<tr><td>{_e(k)}</td><td class="num">{_n(v)}</td></tr>' for k, v in r["rows"].items()
+    )
+    warn = ""
+    if issues:
+        warn = ('<section class="warnings" aria-labelledby="warn"><h2 id="warn">Warnings</h2><ul>'
+                + "".join(f"<li>{_e(x)}</li>" for x in issues) + "</ul></section>")  # fmt: skip
+    return (
+        f"<header><h1>Your Spotify lake on {_e(r['snapshot_date'])}</h1>"
+        f'<p class="sub">Run report · platform {_e(r["platform"])} · {status}</p></header>'
+        f'<ul class="cards">{items}</ul>{warn}'
+        "<details><summary>Rows per table on this date</summary><table><thead><tr>"
+        '<th scope="col">table</th><th scope="col" class="num">rows</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></details>"
+    )
+
+
+def _current(r: dict[str, Any]) -> str:
+    """Each playlist on the date, with what changed since its previous snapshot."""
+    d, counts = r["snapshot_date"], _change_counts(r)
+    body = []
+    for pid, rows in sorted(_by_playlist(r).items(), key=lambda kv: kv[1][-1]["name"] or kv[0]):
+        now = rows[-1]
+        if now["date"] != d:
+            continue
+        before = rows[-2] if len(rows) > 1 else None
+        notes = change_notes(pid, before, now, counts)
+        if not now["readable"]:
+            notes.append("contents not readable by this app")
+        since = f" (since {before['date']})" if before is not None and notes else ""
+        visibility = {True: "public", False: "private", None: "–"}[now["public"]]
+        body.append(
+            f'<tr><td>{_e(now["name"] or pid)}</td><td class="num">{_n(now["items"])}</td>'
+            f"<td>{visibility}</td><td>{_e(', '.join(notes) + since if notes else 'no change')}"
+            "</td></tr>"
+        )
+    if not body:
         return ""
-    return f'<section class="warnings"><h2>Warnings</h2><ul>{"".join(items)}</ul></section>'
+    return (
+        '<section aria-labelledby="now"><h2 id="now">Playlists on this date</h2>'
+        '<div class="scroll">'
+        '<table><thead><tr><th scope="col">playlist</th><th scope="col" class="num">entries</th>'
+        '<th scope="col">visibility</th><th scope="col">since the previous snapshot</th></tr>'
+        f"</thead><tbody>{''.join(body)}</tbody></table></div></section>"
+    )
+
+
+def _by_playlist(r: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each playlist's snapshots, oldest first."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for row in r.get("playlist_history", []):
+        out.setdefault(row["playlist_id"], []).append(row)
+    return out
+
+
+def _change_counts(r: dict[str, Any]) -> dict[tuple[str, str, str], int]:
+    return {
+        (c["date"], c["playlist_id"], c["change"]): c["tracks"] for c in r.get("changes_by_day", [])
+    }
+
+
+def change_notes(
+    pid: str,
+    before: dict[str, Any] | None,
+    now: dict[str, Any],
+    counts: dict[tuple[str, str, str], int],
+) -> list[str]:
+    """What changed in a playlist between two snapshots: tracks added and removed, a rename,
+    its visibility, emptied, no longer readable."""
+    what = []
+    if added := counts.get((now["date"], pid, "added")):
+        what.append(f"+{added:,} added")
+    if removed := counts.get((now["date"], pid, "removed")):
+        what.append(f"−{removed:,} removed")
+    if before is None:
+        return what
+    if before["name"] != now["name"]:
+        what.append(f"renamed from “{before['name']}”")
+    if before["public"] is True and now["public"] is False:
+        what.append("made private")
+    if before["public"] is False and now["public"] is True:
+        what.append("made public")
+    if (before["items"] or 0) > 0 and now["items"] == 0:
+        what.append("emptied")
+    if before["readable"] and not now["readable"]:
+        what.append("contents no longer readable")
+    return what
+
+
+def _history(r: dict[str, Any]) -> str:
+    rows = r.get("playlist_history", [])
+    dates = sorted({x["date"] for x in rows})
+    names: dict[str, str] = {}
+    for x in rows:
+        names[x["playlist_id"]] = x["name"] or x["playlist_id"]  # the latest name wins
+    sizes = {(x["playlist_id"], x["date"]): x["items"] for x in rows if x["readable"]}
+    series = [
+        (names[pid], [sizes.get((pid, day)) for day in dates])
+        for pid in sorted(names, key=lambda p: names[p])
+        if any((pid, day) in sizes for day in dates)
+    ]
+    by_day: dict[tuple[str, str], int] = {}
+    for c in r.get("changes_by_day", []):
+        by_day[c["date"], c["change"]] = by_day.get((c["date"], c["change"]), 0) + c["tracks"]
+    change_dates = dates[1:]
+    artists = r.get("artists_over_time", [])
+    ids = list(dict.fromkeys(a["artist_id"] for a in artists))
+    latest = {a["artist_id"]: [a["artist"], a["artist_id"]] for a in artists}
+    labels = dict(zip(ids, artist_labels([latest[i] for i in ids]), strict=True))
+    counts = {(a["artist_id"], a["date"]): a["entries"] for a in artists}
+    one_date = "The history fills in as snapshots accumulate: run the pipeline on more days."
+    return (
+        '<section aria-labelledby="hist"><h2 id="hist">History</h2>'
+        + charts.lines(
+            "Playlist sizes over time (entries)", [_short(x) for x in dates], series, "entries",
+            empty=one_date,
+        )
+        + charts.diverging(
+            "Tracks added and removed per day (all playlists)", [_short(x) for x in change_dates],
+            [by_day.get((x, "added"), 0) for x in change_dates],
+            [by_day.get((x, "removed"), 0) for x in change_dates],
+            empty="No tracks were added or removed between snapshots yet.",
+        )
+        + charts.lines(
+            "Top artists over time (playlist entries)", [_short(x) for x in dates],
+            [(labels[i], [counts.get((i, day)) for day in dates]) for i in ids], "entries",
+            empty=one_date,
+        )
+        + _events(r)
+        + "</section>"
+    )  # fmt: skip
+
+
+def playlist_events(r: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(date, playlist, what changed) between consecutive snapshots, newest first."""
+    counts = _change_counts(r)
+    events = []
+    for pid, rows in _by_playlist(r).items():
+        for before, now in itertools.pairwise(rows):
+            if what := change_notes(pid, before, now, counts):
+                events.append((now["date"], now["name"] or pid, ", ".join(what)))
+    return sorted(events, key=lambda e: (e[0], e[1]), reverse=True)
+
+
+def _events(r: dict[str, Any]) -> str:
+    events = playlist_events(r)
+    if not events:
+        return ""
+    rows = "".join(
+        f"<tr><td>{_e(_short(day))}</td><td>{_e(name)}</td><td>{_e(what)}</td></tr>"
+        for day, name, what in events
+    )
+    return (
+        '<h3>What changed, day by day</h3><div class="scroll"><table><thead><tr>'
+        '<th scope="col">day</th><th scope="col">playlist</th><th scope="col">change</th>'
+        f"</tr></thead><tbody>{rows}</tbody></table></div>"
+    )
+
+
+def _listening(r: dict[str, Any]) -> str:
+    d = r["snapshot_date"]
+    per_day = {x["date"]: x["plays"] for x in r["listening_daily"]}
+    window = [x for x in _dates(d, 14) if per_day and x >= min(per_day)]
+    grid = [[0] * 24 for _ in WEEKDAYS]
+    for h in r.get("listening_hours", []):
+        grid[h["weekday"] - 1][h["hour"]] += h["plays"]
+    tracks = [(f"{t['track']} — {t['artist']}", t["plays"]) for t in r.get("top_tracks_played", [])]
+    artists = [(a["artist"], a["plays"]) for a in r.get("top_artists_played", [])]
+    none = "No plays yet: the listening DAG (spotify_listening_history) fills this in."
+    return (
+        '<section aria-labelledby="listen"><h2 id="listen">Listening</h2>'
+        + charts.columns("Plays per day", [_short(x) for x in window],
+                         [per_day.get(x, 0) for x in window], "plays", empty=none)
+        + charts.heatmap("When you listen: plays by weekday and hour (UTC), last 14 days",
+                         WEEKDAYS, [f"{h:02d}" for h in range(24)], grid, "plays", empty=none)
+        + '<div class="grid2">'
+        + charts.bars("Most played tracks, last 14 days", tracks, "plays", empty=none)
+        + charts.bars("Most played artists, last 14 days", artists, "plays", empty=none)
+        + "</div></section>"
+    )  # fmt: skip
+
+
+def _music(r: dict[str, Any]) -> str:
+    artists = [(a["artist"], a["entries"]) for a in r["top_artists"]]
+    decades = [(f"{d['decade']}s", d["entries"]) for d in r["release_decades"]]
+    return (
+        '<section aria-labelledby="music"><h2 id="music">In your playlists on this date</h2>'
+        '<div class="grid2">'
+        + charts.bars("Top artists (playlist entries)", artists, "entries")
+        + charts.bars("Release decades (entries)", decades, "entries")
+        + "</div>" + _non_tracks(r) + "</section>"
+    )  # fmt: skip
+
+
+def _quality(r: dict[str, Any]) -> str:
+    checks = r.get("checks", {"run": 0, "failed": []})
+    failed = checks["failed"]
+    lines = [
+        f"<li>{checks['run'] - len(failed):,} of {checks['run']:,} data-quality checks passed "
+        "(no NULL or duplicate keys, every reference resolves, every readable playlist has "
+        "exactly as many rows as Spotify's total).</li>"
+    ]
+    lines += [
+        f"<li>Failed: {_e(c['table'])} {_e(c['problem'])} ×{c['rows']:,}</li>" for c in failed
+    ]
+    q = r["quarantined"]
+    lines.append(
+        "<li>Quarantine: "
+        + (", ".join(f"{_e(k)} {v:,}" for k, v in sorted(q.items())) if q else "nothing (no "
+           "malformed entry or file)")
+        + ".</li>"
+    )  # fmt: skip
+    shapes = r["api"].get("shapes") or {}
+    if shapes:
+        kinds = ", ".join(f"{_e(k)} {v:,}" for k, v in sorted(shapes.items()))
+        lines.append(f"<li>API response shapes: {kinds}.</li>")
+    changes = r.get("schema_changes", [])
+    lines.append(f"<li>Schema changes found by the crawl: {len(changes):,}.</li>")
+    gaps = r.get("listening_gaps", [])
+    lines.append(f"<li>Listening-history gaps in the last 14 days: {len(gaps):,}.</li>")
+    return (
+        '<section aria-labelledby="quality"><h2 id="quality">Data quality</h2>'
+        f"<ul>{''.join(lines)}</ul></section>"
+    )
+
+
+def _cost(r: dict[str, Any]) -> str:
+    cost = r["cost_estimate"]
+    return (
+        '<section aria-labelledby="cost"><h2 id="cost">Cost</h2>'
+        f"<p>This run: ${cost['total_usd']:.4f} (Athena ${cost['athena_usd']:.4f}, Lambda "
+        f"${cost['lambda_usd']:.4f}, crawler ${cost['crawler_usd']:.4f}); the report's queries "
+        f"scanned {_bytes(r['bytes_scanned'])}.</p>{_monthly(r.get('monthly_cost_estimate'))}"
+        "</section>"
+    )
+
+
+def _bytes(n: int) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return _plural(n, "byte")
 
 
 def render_html(report: dict[str, Any]) -> str:
-    """The self-contained page (inline CSS and SVG, no external resources)."""
+    """The self-contained page: inline CSS and SVG, no script, nothing fetched (pure)."""
     r = report
-    rows = "".join(f"<tr><td>{html.escape(k)}</td><td>{v}</td></tr>" for k, v in r["rows"].items())
-    cost = r["cost_estimate"]
-    artists = [(a["artist"], a["entries"]) for a in r["top_artists"]]
-    decades = [(f"{d['decade']}s", d["entries"]) for d in r["release_decades"]]
-    days = [(d["date"], d["plays"]) for d in r["listening_daily"]]
-    changes = [(f"{c['playlist_id']} {c['change']}", c["tracks"]) for c in r["playlist_changes"]]
-    charts = [
-        _bars("Rows per table", list(r["rows"].items()), "#4c78a8"),
-        _bars("Top artists (playlist entries)", artists, "#f58518"),
-        _bars("Release decades (entries)", decades, "#54a24b"),
-        _bars("Listening per day (plays)", days, "#b279a2"),
-        _bars("Quarantined (by reason)", list(r["quarantined"].items()), "#e45756"),
-        _bars("Playlist changes (tracks)", changes, "#72b7b2"),
-    ]
-    api = r["api"]
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>spotify-pipeline report {html.escape(r["snapshot_date"])}</title>
-<style>body{{font-family:sans-serif;max-width:720px;margin:2em auto;color:#222}}
-table{{border-collapse:collapse}}td{{border-bottom:1px solid #ddd;padding:2px 12px}}
-figure{{margin:1.5em 0}}</style></head><body>
-<h1>spotify-pipeline — {html.escape(r["snapshot_date"])} ({html.escape(r["platform"])})</h1>
-<p>Entries read: {r["entries_in"]} · {html.escape(_kinds(r["item_types"]))} ·
-API calls: {api["calls"]} · HTTP 429: {api["http_429"]} ·
-statuses: {html.escape(json.dumps(api["statuses"]))} ·
-schema changes: {len(r["schema_changes"])}</p>
-{_warnings(r)}
-{_non_tracks(r)}
-<p>Estimated AWS cost of this run: ${cost["total_usd"]:.4f}
-(Athena ${cost["athena_usd"]:.4f}, Lambda ${cost["lambda_usd"]:.4f},
-crawler ${cost["crawler_usd"]:.4f}; {r["bytes_scanned"]} bytes scanned).</p>
-{_monthly(r.get("monthly_cost_estimate"))}
-<table>{rows}</table>
-{"".join(charts)}
-</body></html>
-"""  # fmt: skip
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Spotify lake report {_e(r['snapshot_date'])}</title><style>{CSS}</style></head>"
+        "<body><main>"
+        + _header(r) + _current(r) + _history(r) + _listening(r) + _music(r) + _quality(r)
+        + _cost(r)
+        + f'<footer><p class="muted">spotify-pipeline · figures from the curated tables of '
+        f"{_e(r['snapshot_date'])} and the raw-zone manifest · report.json holds them all.</p>"
+        "</footer></main></body></html>\n"
+    )  # fmt: skip
 
 
 def write_report(

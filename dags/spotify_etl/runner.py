@@ -156,6 +156,18 @@ def run_dag(
     )
 
 
+def format_day(plays: RunOutcome, snapshot: RunOutcome, elapsed: float) -> str:
+    """One line per day of a backfill: the listening run and the daily snapshot."""
+    ext = snapshot.xcoms.get("extract", {})
+    tr = snapshot.xcoms.get("transform", {})
+    statuses = ", ".join(f"{k} {v}" for k, v in sorted(ext.get("statuses", {}).items()))
+    fetched = plays.xcoms.get("extract", {}).get("plays", 0)
+    return (
+        f"{snapshot.snapshot_date}: {fetched} plays fetched · {ext.get('playlists')} playlists "
+        f"({statuses}) · {tr.get('entries', 0):,} entries · {elapsed:.1f}s"
+    )
+
+
 def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
     """Human summary of a run: tables, rows, quarantine, lake location and the report query."""
     lines = [f"{outcome.dag_id} {outcome.snapshot_date}: {outcome.state} in {elapsed:.1f}s"]

@@ -10,6 +10,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Literal
 
@@ -71,6 +72,7 @@ class Settings:
     api_url: str = "https://api.spotify.com/v1/"
     accounts_url: str = "https://accounts.spotify.com/"
     aws: Mapping[str, str] = field(default_factory=dict)
+    sample_anchor: str | None = None
 
     # Zones of the local platform (the AWS platform uses the buckets instead).
     @property
@@ -232,6 +234,15 @@ def load(
             f"SPOTIFY_LAMBDA_RESERVED_CONCURRENCY={int(reserved)}: the function may run only "
             f"{int(reserved)} invocations at once; lower the first or raise the second"
         )
+    anchor = merged.get("SPOTIFY_SAMPLE_ANCHOR", "").strip() or None
+    if anchor is not None:
+        try:
+            anchor = date.fromisoformat(anchor).isoformat()
+        except ValueError:
+            raise SettingsError(
+                f"SPOTIFY_SAMPLE_ANCHOR={anchor!r} is not a date (YYYY-MM-DD): the day the "
+                "bundled sample's week ends on, or empty for the run's own date"
+            ) from None
     prices = {
         name: _number(merged, name, default, 0, float("inf"), "a price in USD (0 or more)")
         for name, default in PRICES.items()
@@ -252,6 +263,7 @@ def load(
         api_url=_url(merged, "SPOTIFY_API_URL", "https://api.spotify.com/v1/"),
         accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
         aws=aws,
+        sample_anchor=anchor,
         **creds,
     )
 

@@ -3,24 +3,15 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-# The console script installed next to the interpreter running the tests (.venv/bin).
-CLI = str(Path(sys.executable).with_name("spotify-pipeline"))
+from tests.conftest import SAMPLE_DATE
+from tests.conftest import run_cli as _run
+
 DATE = "2026-11-20"
-
-
-def _run(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIF"))}
-    environ.update({"SPOTIFY_PIPELINE_HOME": str(home), **env})
-    return subprocess.run(
-        [CLI, *args], capture_output=True, text=True, env=environ, timeout=300, check=False
-    )
 
 
 def _curated_digests(home: Path) -> dict[str, str]:
@@ -118,20 +109,22 @@ def test_run_with_live_source_extracts_through_the_dag(tmp_path: Path) -> None:
     # THEN it succeeds, having called the API as the extractor should
     assert result.returncode == 0, result.stdout + result.stderr
     assert "transform: 335 entries (" in result.stdout and "), 0 quarantined" in result.stdout
-    assert len(requests) == 14
+    assert len(requests) == 15  # /me/playlists, /me, 5 playlists, 8 pages
     assert "stub-secret" not in result.stdout + result.stderr
 
 
 def test_listening_history_dag_runs_and_reruns_without_duplicates(tmp_path: Path) -> None:
-    # GIVEN the sample's 40 plays around midnight
+    # GIVEN the sample's week of plays, ending on the run's date (no SPOTIFY_SAMPLE_ANCHOR)
     # WHEN the hourly DAG runs twice for the same day
     first = _run(tmp_path, "run", "--dag", "spotify_listening_history", "--date", "2026-11-24")
     before = _curated_digests(tmp_path)
     second = _run(tmp_path, "run", "--dag", "spotify_listening_history", "--date", "2026-11-24")
     # THEN the plays land in their played_date partitions once, and the re-run changes nothing
     assert first.returncode == 0, first.stdout + first.stderr
-    assert "extract: 40 plays fetched" in first.stdout
-    assert "plays played_date=2026-11-23      27 rows" in first.stdout
+    # (Spotify answers the 50 newest: all 19 of that day and 31 of the day before's 38)
+    assert "extract: 50 plays fetched" in first.stdout
+    assert "plays played_date=2026-11-23      31 rows" in first.stdout
+    assert "plays played_date=2026-11-24      19 rows" in first.stdout
     assert second.returncode == 0, second.stdout + second.stderr
     assert "extract: 0 plays fetched" in second.stdout
     assert _curated_digests(tmp_path) == before
@@ -167,3 +160,52 @@ def test_report_refresh_dag_rewrites_the_report(
     # THEN the report is back
     assert result.returncode == 0, result.stdout + result.stderr
     assert report.is_file() and f"report: {report}" in result.stdout
+
+
+def test_run_without_a_date_builds_the_samples_week(
+    sample_week: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # GIVEN `spotify-pipeline run` with no --date (session fixture; the week ends on SAMPLE_DATE)
+    from spotify_etl.platforms.local import LocalPlatform
+
+    home, result = sample_week
+    # THEN it ran both DAGs for each of the seven days and ends with the report's path
+    assert result.returncode == 0, result.stdout + result.stderr
+    days = [f"2026-11-{d}" for d in range(18, 25)]
+    lines = [line for line in result.stderr.splitlines() if line[:10] in days]
+    assert [line[:10] for line in lines] == days
+    assert "2026-11-18: 34 plays fetched · 6 playlists (ok 5, skipped 1)" in lines[0]
+    report = home / "reports" / f"snapshot_date={SAMPLE_DATE}" / "report.html"
+    assert result.stdout.strip().splitlines()[-1] == f"report: {report}"
+
+    # AND the lake holds the week: seven snapshots, every play, and the week's changes
+    def q(sql: str) -> list[list[object]]:
+        return [list(r) for r in LocalPlatform(home).query(sql, max_rows=100)["rows"]]
+
+    assert q("SELECT count(DISTINCT snapshot_date) FROM playlists") == [[7]]
+    assert q("SELECT count(*), count(DISTINCT played_date) FROM plays") == [[220, 7]]
+    changes = q(
+        "SELECT snapshot_date, change, count(*) FROM playlist_changes GROUP BY 1, 2 ORDER BY 1, 2"
+    )
+    assert changes == [
+        ["2026-11-19", "added", 3],  # a friend adds three to the collaborative playlist
+        ["2026-11-20", "added", 5],
+        ["2026-11-21", "removed", 4],
+        ["2026-11-22", "added", 4],
+        ["2026-11-22", "removed", 24],  # Gym Warm-Up emptied
+        ["2026-11-23", "removed", 3],
+        ["2026-11-24", "added", 5],
+    ]
+    names = q(
+        "SELECT snapshot_date, name, public FROM playlists WHERE playlist_id IN "
+        "('0vvXsWCC9xrXsKd4FyS8kM', '1h0CEZCm6IbFTbxThn6Xcs') AND snapshot_date IN "
+        "('2026-11-21', '2026-11-22', '2026-11-23') ORDER BY 1, 2"
+    )
+    assert names == [
+        ["2026-11-21", "Road Trip 🚗", True],
+        ["2026-11-21", "أغاني عربية للمساء", True],
+        ["2026-11-22", "Road Trip 2019 🚗", True],
+        ["2026-11-22", "أغاني عربية للمساء", True],
+        ["2026-11-23", "Road Trip 2019 🚗", True],
+        ["2026-11-23", "أغاني عربية للمساء", False],  # made private
+    ]

@@ -73,7 +73,7 @@ def test_a_200_that_stays_broken_records_the_playlist_incomplete_and_curated_say
     assert "not JSON" in entry["message"] and "<html>" in entry["message"]
     assert entry["entries_landed"] == 50
     assert len(sleeps) == MAX_ERROR_RETRIES
-    assert manifest["statuses"] == {"ok": 3, "incomplete": 1, "skipped": 1}
+    assert manifest["statuses"] == {"ok": 4, "incomplete": 1, "skipped": 1}
     # AND the transform keeps its row, marked not readable whole, and none of its entries:
     # nothing presents its first page as the whole playlist
     _transform(tmp_path)
@@ -125,7 +125,7 @@ def test_a_playlist_that_404s_at_page_3_is_reported_and_never_shown_as_complete(
     # went on with the others, and curated holds its row but none of its entries
     entry = _status(manifest, PAGED)
     assert entry["status"] == "not_found" and entry["entries_landed"] == 100
-    assert manifest["statuses"]["ok"] == 3
+    assert manifest["statuses"]["ok"] == 4
     assert _curated(tmp_path, "playlist_items").filter(pl.col("playlist_id") == PAGED).height == 0
     row = _curated(tmp_path, "playlists").filter(pl.col("playlist_id") == PAGED).row(0, named=True)
     assert row["items_accessible"] is False
@@ -146,7 +146,7 @@ def test_me_survives_null_entries_and_null_ids_in_a_real_listing(
     # THEN both are counted and neither is requested (no /playlists/None)
     assert manifest["listing"]["null_entries"] == 1
     assert manifest["listing"]["null_ids"] == 1
-    assert manifest["statuses"] == {"ok": 4, "skipped": 1}
+    assert manifest["statuses"] == {"ok": 5, "skipped": 1}
     assert not any("None" in r or "null" in r for r in stub.state.api_requests("/v1/playlists"))
 
 

@@ -64,12 +64,13 @@ def test_extract_writes_the_bodies_spotify_sent(stub: StubSpotify, tmp_path: Pat
     assert got[f"playlist_id={LEGACY}/playlist.json"] == stub.state.playlists[LEGACY]
     # (the friend's playlist is followed, not owned: skipped, never requested)
     assert len(got) == len(stub.state.playlists) - 1 + len(stub.state.pages)
-    assert manifest["statuses"] == {"ok": 4, "skipped": 1}
-    assert manifest["api_shape"] == {"2026": 2, "legacy": 2}
+    assert manifest["statuses"] == {"ok": 5, "skipped": 1}
+    assert manifest["api_shape"] == {"2026": 3, "legacy": 2}
     assert not any(HIDDEN in r for r in stub.state.api_requests())
     # AND exactly 1 (/me/playlists) + 1 (/me) + 1 per owned playlist + ceil(n/50) pages each
-    assert manifest["run"]["api_calls"] == 1 + 1 + 4 + (3 + 3 + 1 + 1)
-    assert len(stub.state.api_requests()) == 14
+    # (the empty playlist needs no page)
+    assert manifest["run"]["api_calls"] == 1 + 1 + 5 + (3 + 3 + 1 + 1)
+    assert len(stub.state.api_requests()) == 15
 
 
 def test_extract_never_calls_removed_or_unneeded_endpoints(
@@ -180,7 +181,7 @@ def test_unchanged_snapshot_costs_one_call_and_copies_pages(
     manifest = run_extract(stub, tmp_path, source, "2026-11-24")
     # THEN the listing's snapshot ids suffice: one call in all, the files copied, the
     # partition complete on its own
-    assert manifest["statuses"] == {"unchanged": 4, "skipped": 1}
+    assert manifest["statuses"] == {"unchanged": 5, "skipped": 1}
     assert source.api_calls == 1
     assert bodies(partition(tmp_path, "2026-11-24")) == bodies(partition(tmp_path, "2026-11-23"))
 
@@ -216,7 +217,7 @@ def test_past_date_without_raw_data_fails_and_existing_is_reused(
         pipeline.run_extract(settings, "2026-11-01", today="2026-11-25")
     # WHEN forced THEN today's state is written there deliberately
     forced = pipeline.run_extract(settings, "2026-11-01", today="2026-11-25", force_current=True)
-    assert forced["statuses"]["ok"] == 4
+    assert forced["statuses"]["ok"] == 5
     # AND a later run for that date reuses it without calling Spotify
     calls = len(stub.state.requests)
     reused = pipeline.run_extract(settings, "2026-11-01", today="2026-11-25")
@@ -262,8 +263,8 @@ def test_cli_extract_against_the_stub(
     assert main(["extract", "--date", today]) == 0
     # THEN the raw zone is written, with progress on stderr and no secret anywhere
     out, err = capsys.readouterr()
-    assert json.loads(out)["statuses"] == {"ok": 4, "skipped": 1}
-    assert "[4/4]" in err
+    assert json.loads(out)["statuses"] == {"ok": 5, "skipped": 1}
+    assert "[5/5]" in err
     assert "stub-secret" not in out + err
     assert (
         tmp_path / "raw" / "spotify" / "playlists" / f"snapshot_date={today}" / "_manifest.json"

@@ -175,11 +175,42 @@ def test_plays_event_through_the_handler_and_bad_events(tmp_path: Path) -> None:
         lambda_handler({**event, "dataset": "podcasts"})
 
 
-def test_sample_source_serves_plays_once_then_nothing(tmp_path: Path) -> None:
-    source = SampleSource()
-    first = extract_recently_played(ByteStore(), source, str(tmp_path), "2026-11-24")
-    again = extract_recently_played(ByteStore(), source, str(tmp_path), "2026-11-24")
-    assert (first["plays"], again["plays"]) == (40, 0)
+def test_sample_week_fetched_at_the_end_of_each_day_loses_no_play(tmp_path: Path) -> None:
+    # GIVEN the sample's week of plays, ending on an anchor date
+    anchor, store = "2026-11-24", ByteStore()
+    days = [f"2026-11-{d}" for d in range(18, 25)]
+    total = len(SampleSource(anchor=anchor).plays())
+    # WHEN the listening extract runs at the end of each day of the week, then once more
+    fetched = [
+        extract_recently_played(store, SampleSource(on=day, anchor=anchor), str(tmp_path), day)[
+            "plays"
+        ]
+        for day in days
+    ]
+    again = extract_recently_played(
+        store, SampleSource(on=days[-1], anchor=anchor), str(tmp_path), days[-1]
+    )
+    # THEN each day brought that day's plays, never a full page (no gap), and then nothing:
+    # every play of the week reached the raw zone exactly once
+    assert sum(fetched) == total == 220
+    assert all(0 < n < 50 for n in fetched)
+    assert again["plays"] == 0
+    # AND their times are the week before the anchor, as Spotify would date them
+    played = sorted(str(p["played_at"]) for p in SampleSource(anchor=anchor).plays())
+    assert played[0].startswith("2026-11-18T") and played[-1].startswith("2026-11-24T")
+
+
+def test_sample_answers_only_plays_that_already_happened(tmp_path: Path) -> None:
+    # GIVEN the sample's week ending today, asked at a moment of the last day
+    from datetime import UTC, datetime
+
+    moment = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    source = SampleSource(on="2026-11-24", anchor="2026-11-24", as_of=moment)
+    # WHEN recently played is asked
+    page = source.recently_played(None).data
+    # THEN no play is later than that moment, and the newest come first
+    stamps = [p["played_at"] for p in page["items"]]
+    assert stamps and max(stamps) <= "2026-11-24T12:00:00Z" and stamps == sorted(stamps)[::-1]
 
 
 @pytest.mark.parametrize("late_days", [1, 2, 5])

@@ -57,7 +57,7 @@ def test_extract_then_transform_with_explicit_folders(
     # THEN the curated tables exist and progress went to stderr
     assert (curated / "tracks" / f"snapshot_date={SAMPLE_DATE}" / "part-00000.parquet").is_file()
     err = capsys.readouterr().err
-    assert "[4/4]" in err
+    assert "[5/5]" in err  # the sample user's five own playlists
 
 
 def test_extract_one_playlist_option(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

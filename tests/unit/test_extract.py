@@ -38,14 +38,16 @@ def test_extract_lands_response_bodies_byte_for_byte(raw_root: str) -> None:
         p.relative_to(partition).as_posix() for p in partition.rglob("*") if p.is_file()
     )
     expected = sorted(
-        f"playlist_id={p.parent.name}/{p.name}" for p in (SAMPLE / "playlists").rglob("*.json")
+        f"playlist_id={pid}/{p.name}"
+        for pid in SAMPLE_PLAYLISTS
+        for p in (SAMPLE / "playlists" / pid).glob("*.json")
     )
     assert landed == sorted([*expected, "_manifest.json"])
+    answers = SampleSource(on=SAMPLE_DATE)  # the bodies as the sample answers on that date
     for rel in expected:
         pid, name = rel.split("/")
-        assert (partition / rel).read_bytes() == (
-            SAMPLE / "playlists" / pid.split("=")[1] / name
-        ).read_bytes()
+        body = (SAMPLE / "playlists" / pid.split("=")[1] / name).read_bytes()
+        assert (partition / rel).read_bytes() == answers.dated(body)
 
 
 def test_extract_manifest_records_statuses_files_and_calls(raw_root: str) -> None:
@@ -165,28 +167,28 @@ def test_probe_sees_legacy_fields() -> None:
 def test_extract_me_reads_owned_playlists_and_skips_followed_ones(
     tmp_path: Path, store: ByteStore
 ) -> None:
-    # GIVEN the sample user's listing: four own playlists and one a friend owns (followed)
+    # GIVEN the sample user's listing: five own playlists (one empty) and one a friend owns
     source = SampleSource()
     # WHEN `me` is extracted
     manifest = extract(store, source, ExtractRequest(SAMPLE_DATE, str(tmp_path), ("me",)))
     by_id = {p["playlist_id"]: p for p in manifest["playlists"]}
-    # THEN the followed one is `skipped` without a call, the four others are read whole
-    assert manifest["statuses"] == {"ok": 4, "skipped": 1}
+    # THEN the followed one is `skipped` without a call, the five others are read whole
+    assert manifest["statuses"] == {"ok": 5, "skipped": 1}
     assert by_id[HIDDEN]["files"] == [] and "followed" in by_id[HIDDEN]["message"]
     assert manifest["listing"] == {
         "user_id": "31l7sampleuserxq2bz4dkfa",
-        "listed": 5,
+        "listed": 6,
         "null_entries": 0,
         "null_ids": 0,
         "repeated": 0,
         "followed": 1,
     }
-    # 1 /me/playlists + 1 /me + 4 playlists + their pages (3+3+1+1)
-    assert source.api_calls == 1 + 1 + 4 + 8
+    # 1 /me/playlists + 1 /me + 5 playlists + their pages (3+3+1+1; the empty one has none)
+    assert source.api_calls == 1 + 1 + 5 + 8
     # AND the next day, with every listed snapshot id unchanged, one call does it all
     tomorrow = SampleSource()
     again = extract(store, tomorrow, ExtractRequest("2026-11-25", str(tmp_path), ("me",)))
-    assert again["statuses"] == {"unchanged": 4, "skipped": 1}
+    assert again["statuses"] == {"unchanged": 5, "skipped": 1}
     assert tomorrow.api_calls == 1
 
 
