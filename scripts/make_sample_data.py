@@ -40,9 +40,7 @@ DAYS = 7  # day 0 is the anchor, day 6 the oldest
 
 def day_stamp(k: int, rng: random.Random, hours: tuple[int, int] = (8, 23)) -> str:
     """A time on day k as the sample source's placeholder (`@D-k@T…Z`)."""
-    return (
-        f"@D-{k}@T{rng.randint(*hours):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z"
-    )
+    return f"@D-{k}@T{rng.randint(*hours):02d}:{rng.randint(0, 59):02d}:{rng.randint(0, 59):02d}Z"
 
 
 def write_version(
@@ -158,7 +156,9 @@ def main() -> None:
             for t in wk.sample(pool, n)
         ]
 
-    def with_inserted(base: list[dict[str, Any]], extra: list[dict[str, Any]], at: list[int]) -> Any:
+    def with_inserted(
+        base: list[dict[str, Any]], extra: list[dict[str, Any]], at: list[int]
+    ) -> Any:
         out = list(base)
         for position, e in zip(at, extra, strict=True):
             out.insert(position, e)

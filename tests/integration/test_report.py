@@ -5,7 +5,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,7 +14,8 @@ from spotify_etl import pipeline
 from spotify_etl.cli import main
 from spotify_etl.report import render_html
 from spotify_etl.settings import load
-from tests.conftest import SAMPLE_DATE
+from tests.browser import view
+from tests.conftest import ARTIFACTS, SAMPLE_DATE
 
 
 @pytest.fixture
@@ -39,7 +39,7 @@ def test_report_json_holds_the_runs_figures(home: Path) -> None:
         {"playlist": "Late Night Coding ☕", "item_type": "unavailable", "entries": 1},
         {"playlist": "Road Trip 2019 🚗", "item_type": "local", "entries": 1},
     ]
-    assert report["api"]["calls"] == 14
+    assert report["api"]["calls"] == 15  # /me/playlists, /me, 5 playlists, 8 pages
     # (two artists are called Velvet: each keeps its own row, told apart by its ID's end)
     top = report["top_artists"][0]
     assert (top["entries"], top["playlists"]) == (23, 4)
@@ -51,15 +51,20 @@ def test_report_json_holds_the_runs_figures(home: Path) -> None:
     assert where["html"].endswith("reports/snapshot_date=2026-11-24/report.html")
 
 
-def test_report_page_is_self_contained_with_six_charts(home: Path) -> None:
+def test_report_page_is_self_contained(home: Path) -> None:
+    # GIVEN the report of a single date (no history yet)
     where = pipeline.run_report(load({"SPOTIFY_PIPELINE_HOME": str(home)}), SAMPLE_DATE)
     page = Path(where["html"]).read_text()
-    assert page.count("<svg") == 6
-    assert not re.search(r'(src|href)="(https?:)?//', page)  # nothing fetched from anywhere
+    # THEN nothing is fetched from anywhere and no script runs
+    assert not re.search(r'(src|href)="(https?:)?//', page)
+    assert "<script" not in page
+    # AND Unicode names are kept as they are
     names = [a["artist"] for a in json.loads(Path(where["json"]).read_text())["top_artists"]]
     assert any(not n.isascii() for n in names)
-    assert all(html.escape(n) in page for n in names)  # Unicode names kept as they are
-    assert page.count('class="bar"') >= 20
+    assert all(html.escape(n) in page for n in names)
+    # AND a chart without data says why instead of drawing an empty frame
+    assert "The history fills in as snapshots accumulate" in page
+    assert page.count('class="bar"') == 10 + 7  # top artists, release decades
 
 
 def test_render_html_escapes_names() -> None:
@@ -88,58 +93,62 @@ def test_cli_report_prints_the_page_path(
     assert capsys.readouterr().out.strip().endswith("report.html")
 
 
-def _chromium() -> str:
-    for name in ("chromium", "chromium-browser"):
-        if path := shutil.which(name):
-            return path
-    raise AssertionError(
-        "Debian's chromium is needed to render the report; .ci/run installs it "
-        "(apt-get install chromium)"
-    )
+WEEK_PAGE = f"reports/snapshot_date={SAMPLE_DATE}/report.html"
+PROBES = {
+    "charts": "document.querySelectorAll('figure.chart > svg').length",
+    "described": "[...document.querySelectorAll('figure.chart > svg[role=img]')]"
+    ".filter(s => s.querySelector('title')?.textContent && s.querySelector('desc')?.textContent)"
+    ".length",
+    "drawn": "[...document.querySelectorAll('rect.bar, rect.cell, polyline.series')]"
+    ".filter(e => { const b = e.getBBox(); return b.width > 0 && b.height >= 0; }).length",
+    "tables": "document.querySelectorAll('figure.chart details table').length",
+    "overflow": "document.documentElement.scrollWidth - window.innerWidth",
+    "scripts": "document.scripts.length",
+}
 
 
-def test_report_renders_in_headless_chromium_with_drawn_charts(home: Path, tmp_path: Path) -> None:
-    # GIVEN the report page
-    where = pipeline.run_report(load({"SPOTIFY_PIPELINE_HOME": str(home)}), SAMPLE_DATE)
-    # WHEN headless Chromium (no network) lays it out
-    flags = [
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={tmp_path / 'profile'}",
-    ]  # fmt: skip
-    probe = (
-        "<script>window.onload=()=>{const b=[...document.querySelectorAll('rect.bar')];"
-        "document.title='bars:'+b.filter(r=>r.getBBox().width>0).length+"
-        "'/svgs:'+document.querySelectorAll('svg').length;}</script>"
-    )
-    page = tmp_path / "probe.html"
-    page.write_text(Path(where["html"]).read_text().replace("</body>", probe + "</body>"))
-    dom = subprocess.run(
-        [_chromium(), *flags, "--dump-dom", page.as_uri()],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    ).stdout
-    shot = tmp_path / "report.png"
-    subprocess.run(
-        [
-            _chromium(),
-            *flags,
-            f"--screenshot={shot}",
-            "--window-size=800,2400",
-            Path(where["html"]).as_uri(),
-        ],
-        capture_output=True,
-        timeout=120,
-        check=True,
-    )
-    # THEN all six charts exist and their bars have real, non-zero drawn widths
-    m = re.search(r"<title>bars:(\d+)/svgs:(\d+)</title>", dom)
-    assert m, dom[:500]
-    assert int(m.group(2)) == 6
-    assert int(m.group(1)) >= 20
-    assert shot.stat().st_size > 10_000
+def test_week_report_as_a_person_sees_it(
+    sample_week: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # GIVEN the report `spotify-pipeline run` left after the sample's week (session fixture)
+    home, result = sample_week
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = home / WEEK_PAGE
+    # WHEN headless Chromium opens it at desktop and at phone width
+    views = view(page.as_uri(), ARTIFACTS / "report", widths=(1280, 390), evaluate=PROBES)
+    for v in views:
+        # THEN it made no request but the page itself and logged nothing, not even a warning
+        assert len(v.requests) == 1 and v.requests[0].startswith("file://"), v.requests
+        assert v.console == [] and v.errors == []
+        assert v.values["scripts"] == 0
+        # AND every chart is drawn, titled, described and has its data as a table
+        assert v.values["charts"] == 9
+        assert v.values["described"] == v.values["tables"] == 9
+        assert v.values["drawn"] >= 100
+        # AND nothing is wider than the screen (tables scroll inside their box)
+        assert v.values["overflow"] <= 0, v.width
+        # AND the reader sees the week's figures, formatted, and no raw value
+        text = v.text
+        for expected in (
+            "Your Spotify lake on 2026-11-24",
+            "✓ Complete",
+            "335\nplaylist entries",
+            "220\nplays",
+            "renamed from “Road Trip 🚗”",
+            "made private",
+            "emptied",
+            "−24 removed",
+            "+5 added (since 2026-11-23)",
+            "Velvet (…v0Yg)",
+            "Plays per day. 220 plays over 7 days",
+            "checks passed",
+        ):
+            assert expected in text, (v.width, expected)
+        assert not re.search(r"\bNone\b|\bnull\b|\bnan\b|\{'|\{\"", text), v.width
+        # AND its screenshot is kept for people to look at
+        assert v.screenshot.is_file() and v.screenshot.stat().st_size > 50_000
+    assert [v.width for v in views] == [1280, 390]
+    assert views[1].height > views[0].height  # one column on the phone
 
 
 def test_every_saved_athena_query_runs_as_saved(home: Path) -> None:

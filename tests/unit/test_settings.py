@@ -71,6 +71,10 @@ def test_secrets_never_appear_in_repr() -> None:
             "SPOTIFY_TRANSFORM_SHARDS='0' is not allowed; use a whole number from 1 to 64",
         ),
         ({"SPOTIFY_MAX_RETRY_AFTER": "-1"}, "SPOTIFY_MAX_RETRY_AFTER='-1' is not allowed"),
+        (
+            {"SPOTIFY_SAMPLE_ANCHOR": "last week"},
+            "SPOTIFY_SAMPLE_ANCHOR='last week' is not a date (YYYY-MM-DD)",
+        ),
     ],
 )
 def test_load_rejects_bad_values_naming_setting(env: dict[str, str], message: str) -> None:
@@ -201,3 +205,9 @@ def test_the_dag_file_reads_the_parallelism_without_ever_failing_its_parse() -> 
     assert at_parse({"SPOTIFY_TRANSFORM_MAX_PARALLEL": "5"}) == 5
     assert at_parse({"SPOTIFY_TRANSFORM_MAX_PARALLEL": "lots"}) == 2
     assert at_parse({}) == 2
+
+
+def test_sample_anchor_is_a_date_or_the_runs_own() -> None:
+    # GIVEN no anchor, then one WHEN loaded THEN none means "the run's date", a date is kept
+    assert load({}).sample_anchor is None
+    assert load({"SPOTIFY_SAMPLE_ANCHOR": "2026-11-24"}).sample_anchor == "2026-11-24"
