@@ -22,7 +22,6 @@ import json
 import random
 import shutil
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +80,7 @@ def listing(items: list[Any]) -> dict[str, Any]:
 def dump(path: Path, body: dict[str, Any], *, compact: bool = False) -> None:
     """Write a body: indented, or compact as Spotify sends it (the week's older versions)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) if compact else (
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n" if compact else (
         json.dumps(body, indent=2, ensure_ascii=False) + "\n")  # fmt: skip
     path.write_text(text, encoding="utf-8")
 
@@ -220,7 +219,7 @@ def main() -> None:
         "playlists": {},
     }
     hidden = "6UeSakyzhiEt4NB3UAd6NQ"  # a friend's public playlist: metadata only in 2026 mode
-    hidden_meta = {
+    hidden_meta: dict[str, Any] = {
         "name": "Friday Night Mix", "description": "", "owner_id": FRIEND,
         "owner_name": "A Friend", "snapshot_id": "AAAAhiddenSnapshot==",
     }  # fmt: skip
