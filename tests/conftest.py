@@ -61,7 +61,7 @@ def raw_root(tmp_path: Path, store: ByteStore) -> str:
 
 # The console script installed next to the interpreter running the tests (.venv/bin).
 CLI = str(Path(sys.executable).with_name("spotify-pipeline"))
-# Screenshots and pages the tests keep for people to look at (CI keeps the folder).
+# Screenshots the tests leave for people to look at after a run (gitignored).
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
