@@ -13,6 +13,7 @@ import base64
 import contextlib
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -55,6 +56,11 @@ class PageView:
     requests: list[str] = field(default_factory=list)  # every requested URL, the document too
     text: str = ""  # document.body.innerText
     values: dict[str, Any] = field(default_factory=dict)  # the `evaluate` expressions' results
+    # With `print_evaluate`: the page printed (print media, A4) as `<stem>-<width>.pdf`, its
+    # page count, and those expressions' results under print media.
+    pdf: Path | None = None
+    pdf_pages: int = 0
+    print_values: dict[str, Any] = field(default_factory=dict)
 
 
 def chromium() -> str:
@@ -236,6 +242,7 @@ def _render(
     shot: Path,
     evaluate: Mapping[str, str],
     deadline: _Deadline,
+    print_evaluate: Mapping[str, str] | None = None,
 ) -> PageView:
     target = browser.call("Target.createTarget", url="about:blank")["targetId"]
     page = _DevTools(f"{origin}/devtools/page/{target}", deadline)
@@ -266,6 +273,17 @@ def _render(
             "Page.captureScreenshot", format="png", captureBeyondViewport=True, clip=clip
         )
         shot.write_bytes(base64.b64decode(png["data"]))
+        pdf, pdf_pages, print_values = None, 0, {}
+        if print_evaluate is not None:
+            page.call("Emulation.setEmulatedMedia", media="print")
+            print_values = {n: page.evaluate(e) for n, e in print_evaluate.items()}
+            printed = page.call(
+                "Page.printToPDF", paperWidth=8.27, paperHeight=11.69, printBackground=False
+            )
+            data = base64.b64decode(printed["data"])
+            pdf = shot.with_suffix(".pdf")
+            pdf.write_bytes(data)
+            pdf_pages = len(re.findall(rb"/Type\s*/Page[^s]", data))
         messages = _messages(page.events)
         requests = [
             params["request"]["url"]
@@ -286,6 +304,9 @@ def _render(
         requests=requests,
         text=text,
         values=values,
+        pdf=pdf,
+        pdf_pages=pdf_pages,
+        print_values=print_values,
     )
 
 
@@ -295,8 +316,11 @@ def view(
     widths: Sequence[int] = (1280, 390),
     evaluate: Mapping[str, str] = _NO_EXPRESSIONS,
     timeout: float = 60,
+    print_evaluate: Mapping[str, str] | None = None,
 ) -> list[PageView]:
     """Render `url` at each viewport width; screenshots go to `<out_dir>/<stem>-<width>.png`.
+
+    With `print_evaluate`, the first width's page is also printed to PDF under print media.
 
     `timeout` bounds the whole call: starting Chromium, every page and every message.
     """
@@ -321,8 +345,9 @@ def view(
                             out_dir / f"{_stem(url)}-{width}.png",
                             evaluate,
                             deadline,
+                            print_evaluate if n == 0 else None,
                         )
-                        for width in widths
+                        for n, width in enumerate(widths)
                     ]
                 finally:
                     browser.close()

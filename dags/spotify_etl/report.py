@@ -30,6 +30,16 @@ def report_folder(settings: Settings, platform: Platform, snapshot_date: str) ->
     return join(platform.curated_root, "_reports", f"snapshot_date={snapshot_date}")
 
 
+# Athena bills each query's scan rounded up to the next megabyte, and at least 10 MB.
+ATHENA_MB = 1024 * 1024
+ATHENA_MIN_MB = 10
+
+
+def billed_bytes(scanned: list[int]) -> int:
+    """What Athena bills for queries that scanned these bytes (pure)."""
+    return sum(max(ATHENA_MIN_MB, -(-b // ATHENA_MB)) * ATHENA_MB for b in scanned)
+
+
 def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
     result = platform.query(sql, max_rows=5000)
     scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
@@ -84,7 +94,8 @@ def gather(
     cost = {"athena_usd": 0.0, "lambda_usd": 0.0, "crawler_usd": 0.0}
     if platform.name == "aws":  # the local platform costs nothing
         price = {**PRICES, **settings.prices}
-        cost["athena_usd"] = round(sum(scanned) / 1e12 * price["SPOTIFY_PRICE_ATHENA_PER_TB"], 6)
+        billed = billed_bytes(scanned)
+        cost["athena_usd"] = round(billed / 1e12 * price["SPOTIFY_PRICE_ATHENA_PER_TB"], 6)
         seconds = float(transform.get("seconds", 0) or 0)
         gb_seconds = seconds * settings.lambda_memory_mb / 1024
         cost["lambda_usd"] = round(gb_seconds * price["SPOTIFY_PRICE_LAMBDA_PER_GB_SECOND"], 6)
@@ -94,7 +105,8 @@ def gather(
     cost["total_usd"] = round(sum(cost.values()), 6)
     zone_bytes = zone_sizes(platform) if platform.name == "aws" else {}
     monthly = monthly_cost(
-        cost, sum(scanned), zone_bytes, {**PRICES, **settings.prices}, settings.lambda_memory_mb
+        cost, billed_bytes(scanned), zone_bytes, {**PRICES, **settings.prices},
+        settings.lambda_memory_mb
     ) if platform.name == "aws" else None  # fmt: skip
     return {
         "snapshot_date": d,
@@ -157,6 +169,8 @@ def gather(
             ],
         },
         "bytes_scanned": sum(scanned),
+        "queries": len(scanned),
+        "bytes_billed": billed_bytes(scanned) if platform.name == "aws" else 0,
         "cost_estimate": cost,
         "monthly_cost_estimate": monthly,
     }  # fmt: skip
@@ -182,14 +196,15 @@ def artist_labels(rows: list[list[Any]]) -> list[str]:
 
 def monthly_cost(
     per_run: dict[str, float],
-    report_bytes_scanned: int,
+    report_bytes_billed: int,
     zone_bytes: dict[str, int],
     prices: dict[str, float],
     lambda_memory_mb: int,
 ) -> dict[str, Any]:
     """What a month costs at the current schedules (pure): the daily run's Lambda and crawler
     ×30; the hourly plays transform ×720 (its partitions are registered without a crawl);
-    Athena: the report's scan after every run (30 + 720 refreshes); S3: each zone's bytes."""
+    Athena: what the report's queries are billed (each at least 10 MB) after every run (30 +
+    720 refreshes); S3: each zone's bytes."""
     daily = RUNS_PER_MONTH["spotify_pipeline"]
     hourly = RUNS_PER_MONTH["spotify_listening_history"]
     gb_s = LISTENING_SECONDS_PER_RUN * lambda_memory_mb / 1024
@@ -198,7 +213,7 @@ def monthly_cost(
     )
     crawler_usd = per_run["crawler_usd"] * daily
     athena_usd = (
-        report_bytes_scanned / 1e12 * prices["SPOTIFY_PRICE_ATHENA_PER_TB"] * (daily + hourly)
+        report_bytes_billed / 1e12 * prices["SPOTIFY_PRICE_ATHENA_PER_TB"] * (daily + hourly)
     )
     storage = {
         zone: round(size / 1e9 * prices["SPOTIFY_PRICE_S3_PER_GB_MONTH"], 6)
@@ -641,8 +656,14 @@ def _cost(r: dict[str, Any]) -> str:
     return (
         '<section aria-labelledby="cost"><h2 id="cost">Cost</h2>'
         f"<p>This run: ${cost['total_usd']:.4f} (Athena ${cost['athena_usd']:.4f}, Lambda "
-        f"${cost['lambda_usd']:.4f}, crawler ${cost['crawler_usd']:.4f}); the report's queries "
-        f"scanned {_bytes(r['bytes_scanned'])}.</p>{_monthly(r.get('monthly_cost_estimate'))}"
+        f"${cost['lambda_usd']:.4f}, crawler ${cost['crawler_usd']:.4f}); the report's "
+        f"{_plural(r.get('queries', 0), 'query', 'queries')} scanned {_bytes(r['bytes_scanned'])}"
+        + (
+            f", billed as {_bytes(r['bytes_billed'])} (Athena bills at least 10 MB a query)"
+            if r.get("bytes_billed")
+            else ""
+        )
+        + f".</p>{_monthly(r.get('monthly_cost_estimate'))}"
         "</section>"
     )
 

@@ -107,6 +107,14 @@ PROBES = {
 }
 
 
+PRINT_PROBES = {
+    "charts": "document.querySelectorAll('figure.chart > svg').length",
+    "details_shown": "[...document.querySelectorAll('details')]"
+    ".filter(d => getComputedStyle(d).display !== 'none').length",
+    "overflow": "Math.max(0, document.documentElement.scrollWidth - window.innerWidth)",
+}
+
+
 def test_week_report_as_a_person_sees_it(
     sample_week: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
@@ -115,7 +123,10 @@ def test_week_report_as_a_person_sees_it(
     assert result.returncode == 0, result.stdout + result.stderr
     page = home / WEEK_PAGE
     # WHEN headless Chromium opens it at desktop and at phone width
-    views = view(page.as_uri(), ARTIFACTS / "report", widths=(1280, 390), evaluate=PROBES)
+    views = view(
+        page.as_uri(), ARTIFACTS / "report", widths=(1280, 390), evaluate=PROBES,
+        print_evaluate=PRINT_PROBES,
+    )  # fmt: skip
     for v in views:
         # THEN it made no request but the page itself and logged nothing, not even a warning
         assert len(v.requests) == 1 and v.requests[0].startswith("file://"), v.requests
@@ -149,6 +160,12 @@ def test_week_report_as_a_person_sees_it(
         assert v.screenshot.is_file() and v.screenshot.stat().st_size > 50_000
     assert [v.width for v in views] == [1280, 390]
     assert views[1].height > views[0].height  # one column on the phone
+    # AND printed (A4), it keeps every chart, drops the data tables' toggles, and no chart or
+    # table is wider than the paper
+    printed = views[0]
+    assert printed.pdf is not None and printed.pdf.stat().st_size > 20_000
+    assert 3 <= printed.pdf_pages <= 20, printed.pdf_pages
+    assert printed.print_values == {"charts": 9, "details_shown": 0, "overflow": 0}
 
 
 def test_every_saved_athena_query_runs_as_saved(home: Path) -> None:

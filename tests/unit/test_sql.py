@@ -154,3 +154,16 @@ def test_artists_sharing_a_name_are_told_apart_and_others_keep_theirs() -> None:
     rows = [["Velvet", 23, 4, "gcY04PX6cOtmrMwKx9v0Yg"], ["Rain", 20, 4, "r1"],
             ["Velvet", 13, 3, "wG1JkZm8DqBdGJrqH41Uh4"]]  # fmt: skip
     assert artist_labels(rows) == ["Velvet (…v0Yg)", "Rain", "Velvet (…1Uh4)"]
+
+
+def test_athena_bills_each_query_at_least_10_mb_rounded_up_to_the_megabyte() -> None:
+    # GIVEN queries that scanned nothing, a little, just over 10 MB, and 1 GB
+    from spotify_etl.report import billed_bytes
+
+    mb = 1024 * 1024
+    # WHEN billed THEN each is rounded up to the next MB, and none below 10 MB
+    assert billed_bytes([0]) == 10 * mb
+    assert billed_bytes([1, 5 * mb]) == 20 * mb
+    assert billed_bytes([10 * mb + 1]) == 11 * mb
+    assert billed_bytes([1024 * mb, 0]) == 1034 * mb
+    assert billed_bytes([]) == 0
