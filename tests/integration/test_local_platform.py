@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import polars as pl
@@ -154,3 +155,26 @@ def test_catalog_writer_gives_up_after_its_timeout_naming_the_lock(tmp_path: Pat
     # THEN it fails naming the catalog and the lock, and the first writer's work stands
     assert "being rebuilt by another task" in str(err.value)
     assert "catalog.duckdb.lock" in str(err.value)
+
+
+def test_hours_and_weekdays_are_utc_whatever_the_machines_time_zone(
+    sample_week: tuple[Path, subprocess.CompletedProcess[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the sample's week of plays, and a machine in Los Angeles
+    import time
+
+    home, _ = sample_week
+    monkeypatch.setenv("TZ", "America/Los_Angeles")
+    time.tzset()
+    try:
+        # WHEN the heatmap's hour and weekday of the week's first play are asked
+        row = LocalPlatform(home).query(
+            "SELECT CAST(played_at AS varchar), hour(played_at), day_of_week(played_at) "
+            "FROM plays ORDER BY played_at LIMIT 1"
+        )["rows"][0]
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()
+    # THEN they are those of UTC, as on Athena (2026-11-18 is a Wednesday)
+    assert str(row[0]).startswith("2026-11-18 07:")
+    assert row[1:] == [7, 3]

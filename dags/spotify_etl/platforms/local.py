@@ -214,6 +214,9 @@ class LocalPlatform:
             raise PlatformError(f"no catalog at {self.catalog}: run the pipeline (crawl) first")
         try:
             with duckdb.connect(str(self.catalog), read_only=True) as con:
+                # Athena runs in UTC: hour(), day_of_week() and timestamp text must not follow
+                # this machine's time zone.
+                con.execute("SET TimeZone = 'UTC'")
                 for statement in statements[:-1]:
                     con.execute(statement)
                 cursor = con.execute(statements[-1])
