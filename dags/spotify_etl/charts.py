@@ -2,7 +2,8 @@
 
 Every chart is a `<figure>` whose SVG has `role="img"`, a `<title>` and a `<desc>` (a sentence
 saying what it shows and its main figures), followed by the same data as a table inside
-`<details>`: a text alternative for screen readers and for print. Colours come from the
+`<details>`: text alternatives for screen readers (the description is also the printed
+caption). Colours come from the
 Okabe–Ito palette, which stays distinguishable with the common colour-vision deficiencies,
 and series also differ by dash pattern and marker, never by colour alone. The SVGs scale with
 the page (`viewBox`, width 100%), so the charts fit a phone's width.
@@ -23,7 +24,7 @@ MARKERS = ("circle", "square", "diamond", "triangle", "circle", "square", "diamo
 RAMP = ("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
 ADDED, REMOVED = "#0072B2", "#D55E00"
 WIDTH = 480
-FONT = 'font-family="system-ui, sans-serif" font-size="13"'
+FONT = 'font-family="system-ui, sans-serif" font-size="14"'
 
 _ids = itertools.count()
 
@@ -104,7 +105,7 @@ def bars(title: str, items: Sequence[tuple[str, float]], unit: str, empty: str =
             f'fill="{PALETTE[0]}"><title>{_esc(label)}: {number(value)} {_esc(unit)}</title></rect>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 17}">{number(value)}</text>'
         )
-    best = items[0] if items[0][1] >= items[-1][1] else max(items, key=lambda x: x[1])
+    best = max(items, key=lambda x: x[1])
     summary = f"{len(items)} bars; the largest is {best[0]} with {number(best[1])} {unit}."
     return _figure(
         title, summary, WIDTH, height, "".join(parts), _table(["", unit], [list(x) for x in items])
@@ -168,7 +169,7 @@ def lines(
     empty: str = "",
 ) -> str:
     """One line per series over the x labels (dates); None leaves a gap."""
-    if not series or len(x_labels) < 2:
+    if len(x_labels) < 2 or not any(v is not None for _, vs in series for v in vs):
         return _empty(title, empty or "A line needs two dates or more.")
     height = 250
     values = [v for _, vs in series for v in vs if v is not None]
@@ -178,13 +179,21 @@ def lines(
     parts = [grid]
     for i, (name, vs) in enumerate(series):
         color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
-        points = [(x, 210 - v * scale) for x, v in zip(xs, vs, strict=True) if v is not None]
-        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
-        parts.append(
-            f'<polyline class="series" points="{path}" fill="none" stroke="{color}" '
-            f'stroke-width="2.5" stroke-dasharray="{dash}"><title>{_esc(name)}</title></polyline>'
-        )
-        parts.extend(_marker(MARKERS[i % len(MARKERS)], x, y, color) for x, y in points)
+        # A None (no readable snapshot that day) breaks the line: nothing is drawn across it.
+        runs: list[list[tuple[float, float]]] = [[]]
+        for x, v in zip(xs, vs, strict=True):
+            if v is None:
+                runs.append([])
+            else:
+                runs[-1].append((x, 210 - v * scale))
+        for run in (r for r in runs if r):
+            path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
+            parts.append(
+                f'<polyline class="series" points="{path}" fill="none" stroke="{color}" '
+                f'stroke-width="2.5" stroke-dasharray="{dash}"><title>{_esc(name)}</title>'
+                "</polyline>"
+            )
+            parts.extend(_marker(MARKERS[i % len(MARKERS)], x, y, color) for x, y in run)
     first, last = x_labels[0], x_labels[-1]
     moves = "; ".join(
         f"{name}: {_span(vs, unit)}" for name, vs in series if any(v is not None for v in vs)
@@ -236,7 +245,7 @@ def columns(
         )
         if v:
             parts.append(
-                f'<text x="{x:.1f}" y="{205 - h:.1f}" text-anchor="middle" font-size="11">'
+                f'<text x="{x:.1f}" y="{205 - h:.1f}" text-anchor="middle" font-size="12">'
                 f"{number(v)}</text>"
             )
     best = max(range(len(values)), key=lambda i: values[i])
@@ -295,7 +304,7 @@ def diverging(
             )
             ty = y - 4 if sign > 0 else y + h + 12
             parts.append(
-                f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="11">'
+                f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="12">'
                 f"{'+' if sign > 0 else '−'}{number(value)}</text>"
             )
         if i % _every(x_labels) == 0 or i == n - 1:
@@ -351,7 +360,7 @@ def heatmap(
         if j % 3 == 0:
             x = left + (j + 0.5) * cell_w
             parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="11">'
+                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="12">'
                 f"{_esc(label)}</text>"
             )
     best = max(

@@ -58,7 +58,15 @@ def _settings_with(args: argparse.Namespace, **forced: str) -> Any:
         "SPOTIFY_PLAYLISTS": ",".join(args.playlist) if getattr(args, "playlist", None) else None,
         **forced,
     }
-    return settings.load(overrides=overrides)
+    loaded = settings.load(overrides=overrides)
+    anchor = lake_sample_anchor(loaded)
+    if anchor and not loaded.sample_anchor:
+        # The lake holds the sample's week: a single date answers as that week did on it, so
+        # re-running a day never rewrites it with another week's state. Tasks read the
+        # environment, so the anchor goes there too.
+        os.environ["SPOTIFY_SAMPLE_ANCHOR"] = anchor
+        loaded = settings.load(overrides={**overrides, "SPOTIFY_SAMPLE_ANCHOR": anchor})
+    return loaded
 
 
 def _print_json(value: Any) -> None:
@@ -205,6 +213,20 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 SAMPLE_DAYS = 7  # the bundled sample is a week long (sample_data/timeline.json)
+ANCHOR_FILE = ".sample_anchor"  # in the lake: the last day of the sample week it holds
+
+
+def lake_sample_anchor(settings: Any) -> str | None:
+    """The anchor of the sample week the lake was built with (`run` without --date), if any."""
+    if settings.source != "sample":
+        return None
+    path = settings.home.resolve() / ANCHOR_FILE
+    if not path.is_file():
+        return None
+    try:
+        return date.fromisoformat(path.read_text(encoding="utf-8").strip()).isoformat()
+    except ValueError:
+        return None
 
 
 def week_dates(anchor: str, days: int = SAMPLE_DAYS) -> list[str]:
@@ -226,6 +248,8 @@ def _run_week(args: argparse.Namespace, settings: Any) -> int:
     dates = week_dates(anchor) if settings.source == "sample" else [_today()]
     if settings.source == "sample":
         os.environ["SPOTIFY_SAMPLE_ANCHOR"] = anchor
+        settings.home.resolve().mkdir(parents=True, exist_ok=True)
+        (settings.home.resolve() / ANCHOR_FILE).write_text(anchor + "\n", encoding="utf-8")
         _progress(f"the sample's week {dates[0]} … {dates[-1]}: listening history, then the "
                   "daily snapshot, for each day")  # fmt: skip
     home = settings.home.resolve()

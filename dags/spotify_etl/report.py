@@ -138,8 +138,8 @@ def gather(
         "listening_daily": [{"date": str(r[0]), "plays": int(r[1])} for r in reversed(listening)],
         "playlist_history": [
             {"date": str(r[0]), "playlist_id": r[1], "name": r[2],
-             "items": None if r[3] is None else int(r[3]), "readable": bool(r[4]),
-             "public": r[5]}
+             "items": None if r[3] is None else int(r[3]), "readable": _bool(r[4]) is True,
+             "public": _bool(r[5])}
             for r in history
         ],
         "changes_by_day": [
@@ -154,8 +154,13 @@ def gather(
             {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])} for r in hours
         ],
         "top_tracks_played": [
-            {"track": str(r[0]), "artist": str(r[1]), "plays": int(r[2]), "track_id": r[3]}
-            for r in tracks_played
+            {"track": label, "artist": str(r[1] or UNKNOWN_ARTIST), "plays": int(r[2]),
+             "track_id": r[3]}
+            for r, label in zip(
+                tracks_played,
+                artist_labels([[r[0] or "unknown track", r[3]] for r in tracks_played]),
+                strict=True,
+            )
         ],
         "top_artists_played": [
             {"artist": label, "plays": int(r[1]), "artist_id": r[2]}
@@ -184,10 +189,20 @@ RUNS_PER_MONTH = {"spotify_pipeline": 30, "spotify_listening_history": 720}
 LISTENING_SECONDS_PER_RUN = 3.0
 
 
+UNKNOWN_ARTIST = "unknown artist"
+
+
+def _bool(value: Any) -> bool | None:
+    """A boolean column's value: DuckDB gives bools, Athena gives the text 'true'/'false'."""
+    if value is None or isinstance(value, bool):
+        return value
+    return {"true": True, "false": False}.get(str(value).strip().lower())
+
+
 def artist_labels(rows: list[list[Any]]) -> list[str]:
-    """Names to show for (name, …, artist_id) rows: a name two artists share gets the end of
-    each one's ID, so "Velvet" and "Velvet" become "Velvet (…v0Yg)" and "Velvet (…1Uh4)"."""
-    names = [str(r[0]) for r in rows]
+    """Names to show for (name, …, id) rows: a name two artists (or tracks) share gets the end
+    of each one's ID, so "Velvet" and "Velvet" become "Velvet (…v0Yg)" and "Velvet (…1Uh4)"."""
+    names = [UNKNOWN_ARTIST if r[0] is None else str(r[0]) for r in rows]
     shared = {n for n in names if names.count(n) > 1}
     return [
         f"{n} (…{str(r[-1])[-4:]})" if n in shared else n for n, r in zip(names, rows, strict=True)
@@ -313,6 +328,7 @@ def _non_tracks(r: dict[str, Any]) -> str:
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+SIZE_SERIES = 6  # lines a chart can keep apart (colour, dash and marker each repeat after 7)
 CSS = """
 :root{color-scheme:light;--ink:#1b1b1b;--muted:#5a5a5a;--line:#d9d9d9;--ok:#00734d;--warn:#a34700}
 *{box-sizing:border-box}
@@ -343,6 +359,8 @@ font-size:.85rem;align-items:center}.legend li{display:flex;align-items:center;g
 @media (max-width:40rem){body{font-size:15px;padding:.6rem}h1{font-size:1.3rem}
 .grid2{grid-template-columns:1fr}}
 @media print{body{max-width:none;padding:0;font-size:11pt}details{display:none}
+details.keep{display:block}details.keep::details-content{content-visibility:visible;display:block}
+details.keep>summary{display:none}
 h2{break-after:avoid}figure,table,.cards li{break-inside:avoid}a{color:inherit}
 .warnings{background:none}}
 """
@@ -399,11 +417,17 @@ def problems(r: dict[str, Any]) -> list[str]:
     return out
 
 
+def failed_checks(checks: dict[str, Any]) -> int:
+    """Checks that failed: a check returns one row per offending key, so count the distinct
+    (table, problem) pairs, never the rows."""
+    return len({(f["table"], f["problem"]) for f in checks.get("failed", [])})
+
+
 def _header(r: dict[str, Any]) -> str:
     api, issues = r["api"], problems(r)
     statuses = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(api["statuses"].items()))
     checks = r.get("checks", {"run": 0, "failed": []})
-    passed = checks["run"] - len(checks["failed"])
+    passed = checks["run"] - failed_checks(checks)
     plays14 = sum(
         d["plays"] for d in r["listening_daily"] if d["date"] in _dates(r["snapshot_date"], 14)
     )
@@ -436,7 +460,7 @@ def _header(r: dict[str, Any]) -> str:
         f"<header><h1>Your Spotify lake on {_e(r['snapshot_date'])}</h1>"
         f'<p class="sub">Run report · platform {_e(r["platform"])} · {status}</p></header>'
         f'<ul class="cards">{items}</ul>{warn}'
-        "<details><summary>Rows per table on this date</summary><table><thead><tr>"
+        '<details class="keep"><summary>Rows per table on this date</summary><table><thead><tr>'
         '<th scope="col">table</th><th scope="col" class="num">rows</th></tr></thead>'
         f"<tbody>{rows}</tbody></table></details>"
     )
@@ -455,7 +479,7 @@ def _current(r: dict[str, Any]) -> str:
         if not now["readable"]:
             notes.append("contents not readable by this app")
         since = f" (since {before['date']})" if before is not None and notes else ""
-        visibility = {True: "public", False: "private", None: "–"}[now["public"]]
+        visibility = {True: "public", False: "private"}.get(now["public"], "–")
         body.append(
             f'<tr><td>{_e(now["name"] or pid)}</td><td class="num">{_n(now["items"])}</td>'
             f"<td>{visibility}</td><td>{_e(', '.join(notes) + since if notes else 'no change')}"
@@ -521,25 +545,31 @@ def _history(r: dict[str, Any]) -> str:
     for x in rows:
         names[x["playlist_id"]] = x["name"] or x["playlist_id"]  # the latest name wins
     sizes = {(x["playlist_id"], x["date"]): x["items"] for x in rows if x["readable"]}
+    latest = {x["playlist_id"]: x["items"] or 0 for x in rows if x["readable"]}
+    charted = sorted(latest, key=lambda p: (-latest[p], names[p]))[:SIZE_SERIES]
     series = [
         (names[pid], [sizes.get((pid, day)) for day in dates])
-        for pid in sorted(names, key=lambda p: names[p])
-        if any((pid, day) in sizes for day in dates)
+        for pid in sorted(charted, key=lambda p: names[p])
     ]
+    sizes_title = "Playlist sizes over time (entries)"
+    if len(latest) > SIZE_SERIES:
+        sizes_title = f"Playlist sizes over time: the {SIZE_SERIES} largest of {len(latest)}"
     by_day: dict[tuple[str, str], int] = {}
     for c in r.get("changes_by_day", []):
         by_day[c["date"], c["change"]] = by_day.get((c["date"], c["change"]), 0) + c["tracks"]
-    change_dates = dates[1:]
+    # The window's first date is a change date only when it had a snapshot before it.
+    first_changed = bool(dates) and any(c["date"] == dates[0] for c in r.get("changes_by_day", []))
+    change_dates = dates if first_changed else dates[1:]
     artists = r.get("artists_over_time", [])
     ids = list(dict.fromkeys(a["artist_id"] for a in artists))
-    latest = {a["artist_id"]: [a["artist"], a["artist_id"]] for a in artists}
-    labels = dict(zip(ids, artist_labels([latest[i] for i in ids]), strict=True))
+    newest = {a["artist_id"]: [a["artist"], a["artist_id"]] for a in artists}
+    labels = dict(zip(ids, artist_labels([newest[i] for i in ids]), strict=True))
     counts = {(a["artist_id"], a["date"]): a["entries"] for a in artists}
     one_date = "The history fills in as snapshots accumulate: run the pipeline on more days."
     return (
         '<section aria-labelledby="hist"><h2 id="hist">History</h2>'
         + charts.lines(
-            "Playlist sizes over time (entries)", [_short(x) for x in dates], series, "entries",
+            sizes_title, [_short(x) for x in dates], series, "entries",
             empty=one_date,
         )
         + charts.diverging(
@@ -623,7 +653,8 @@ def _quality(r: dict[str, Any]) -> str:
     checks = r.get("checks", {"run": 0, "failed": []})
     failed = checks["failed"]
     lines = [
-        f"<li>{checks['run'] - len(failed):,} of {checks['run']:,} data-quality checks passed "
+        f"<li>{checks['run'] - failed_checks(checks):,} of {checks['run']:,} data-quality checks "
+        "passed "
         "(no NULL or duplicate keys, every reference resolves, every readable playlist has "
         "exactly as many rows as Spotify's total).</li>"
     ]

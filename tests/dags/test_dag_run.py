@@ -177,6 +177,7 @@ def test_run_without_a_date_builds_the_samples_week(
     assert "2026-11-18: 34 plays fetched · 6 playlists (ok 5, skipped 1)" in lines[0]
     report = home / "reports" / f"snapshot_date={SAMPLE_DATE}" / "report.html"
     assert result.stdout.strip().splitlines()[-1] == f"report: {report}"
+    assert (home / ".sample_anchor").read_text().strip() == SAMPLE_DATE  # for later --date runs
 
     # AND the lake holds the week: seven snapshots, every play, and the week's changes
     def q(sql: str) -> list[list[object]]:

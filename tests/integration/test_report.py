@@ -7,11 +7,13 @@ import json
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from spotify_etl import pipeline
 from spotify_etl.cli import main
+from spotify_etl.platforms.local import LocalPlatform
 from spotify_etl.report import render_html
 from spotify_etl.settings import load
 from tests.browser import view
@@ -104,6 +106,8 @@ PROBES = {
     "tables": "document.querySelectorAll('figure.chart details table').length",
     "overflow": "document.documentElement.scrollWidth - window.innerWidth",
     "scripts": "document.scripts.length",
+    # every text of the page, also chart titles, descriptions and closed data tables
+    "all_text": "document.documentElement.textContent",
 }
 
 
@@ -112,6 +116,7 @@ PRINT_PROBES = {
     "details_shown": "[...document.querySelectorAll('details')]"
     ".filter(d => getComputedStyle(d).display !== 'none').length",
     "overflow": "Math.max(0, document.documentElement.scrollWidth - window.innerWidth)",
+    "rows_table": "document.querySelector('details.keep table').getBoundingClientRect().height > 0",
 }
 
 
@@ -155,7 +160,8 @@ def test_week_report_as_a_person_sees_it(
             "checks passed",
         ):
             assert expected in text, (v.width, expected)
-        assert not re.search(r"\bNone\b|\bnull\b|\bnan\b|\{'|\{\"", text), v.width
+        for seen in (text, v.values["all_text"]):
+            assert not re.search(r"\bNone\b|\bnull\b|\bnan\b|\{'|\{\"", seen), v.width
         # AND its screenshot is kept for people to look at
         assert v.screenshot.is_file() and v.screenshot.stat().st_size > 50_000
     assert [v.width for v in views] == [1280, 390]
@@ -165,7 +171,10 @@ def test_week_report_as_a_person_sees_it(
     printed = views[0]
     assert printed.pdf is not None and printed.pdf.stat().st_size > 20_000
     assert 3 <= printed.pdf_pages <= 20, printed.pdf_pages
-    assert printed.print_values == {"charts": 9, "details_shown": 0, "overflow": 0}
+    # (only the rows per table stay, opened: the charts' own captions describe them)
+    assert printed.print_values == {
+        "charts": 9, "details_shown": 1, "overflow": 0, "rows_table": True,
+    }  # fmt: skip
 
 
 def test_every_saved_athena_query_runs_as_saved(home: Path) -> None:
@@ -183,3 +192,40 @@ def test_every_saved_athena_query_runs_as_saved(home: Path) -> None:
         # WHEN each runs as saved THEN it has no placeholder left and answers
         assert "{{" not in saved, report.name
         assert platform.query(saved)["columns"], report.name
+
+
+class AthenaShapedResults(LocalPlatform):
+    """The local lake, answering as Athena's GetQueryResults does: every value as its text
+    (`VarCharValue`: booleans 'true'/'false', numbers as digits), NULL as no value."""
+
+    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+        result = super().query(sql, max_rows)
+
+        def text(v: Any) -> str | None:
+            if v is None:
+                return None
+            return str(v).lower() if isinstance(v, bool) else str(v)
+
+        return {**result, "rows": [[text(v) for v in row] for row in result["rows"]]}
+
+
+def test_report_reads_athena_text_values_as_the_local_ones(
+    sample_week: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    # GIVEN the week's lake, queried once natively and once with Athena-shaped text results
+    from spotify_etl import report
+
+    home, _ = sample_week
+    settings = load({"SPOTIFY_PIPELINE_HOME": str(home)})
+    native = report.gather(settings, LocalPlatform(home), SAMPLE_DATE)
+    texts = report.gather(settings, AthenaShapedResults(home), SAMPLE_DATE)
+    # THEN visibility and readability are the same booleans (not the truthy text 'false')
+    assert texts["playlist_history"] == native["playlist_history"]
+    assert {x["public"] for x in texts["playlist_history"]} == {True, False}
+    # AND the page renders the same changes from them
+    page = report.render_html(texts)
+    assert "made private" in page and "renamed from “Road Trip 🚗”" in page
+    assert (
+        texts["checks"] == native["checks"]
+        and texts["listening_hours"] == native["listening_hours"]
+    )

@@ -84,3 +84,11 @@ def test_series_differ_by_more_than_colour() -> None:
     colours = re.findall(r'class="series" points="[^"]*" fill="none" stroke="([^"]+)"', figure)
     dashes = re.findall(r'class="series"[^>]*stroke-dasharray="([^"]*)"', figure)
     assert colours == list(charts.PALETTE[:3]) and len(set(dashes)) == 3
+
+
+def test_a_missing_value_breaks_the_line_instead_of_bridging_it() -> None:
+    # GIVEN a playlist unreadable on the middle day
+    figure = charts.lines("t", ["a", "b", "c"], [("x", [1, None, 3])], "entries")
+    # THEN two separate pieces of line are drawn, and the table says the day is missing
+    assert figure.count('class="series"') == 2
+    assert "<td>b</td><td>–</td>" in figure

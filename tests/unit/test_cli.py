@@ -225,3 +225,23 @@ def test_report_open_without_a_browser_says_where_the_page_is(
     monkeypatch.setattr(webbrowser, "get", none)
     assert open_in_browser(str(tmp_path / "report.html")) is False
     assert f"open {(tmp_path / 'report.html').as_uri()} yourself" in capsys.readouterr().err
+
+
+def test_a_single_date_in_a_sample_week_lake_answers_as_that_week(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN a lake built by `run` without --date: its week ends on 2026-11-24
+    import json
+
+    (tmp_path / ".sample_anchor").write_text("2026-11-24\n")
+    monkeypatch.setenv("SPOTIFY_PIPELINE_HOME", str(tmp_path))
+    monkeypatch.setenv("SPOTIFY_SAMPLE_ANCHOR", "")  # unset for the settings; restored after
+    # WHEN one date of that week is extracted again
+    assert main(["extract", "--date", "2026-11-21", "--source", "sample"]) == 0
+    # THEN it is that day of the week (Road Trip not yet renamed), not the newest state
+    manifest = json.loads(capsys.readouterr().out)
+    assert manifest["statuses"] == {"ok": 5, "skipped": 1}
+    raw = tmp_path / "raw" / "spotify" / "playlists" / "snapshot_date=2026-11-21"
+    road = raw / "playlist_id=0vvXsWCC9xrXsKd4FyS8kM" / "playlist.json"
+    assert json.loads(road.read_bytes())["name"] == "Road Trip 🚗"
+    assert os.environ["SPOTIFY_SAMPLE_ANCHOR"] == "2026-11-24"  # and so do the DAG's tasks
