@@ -591,11 +591,15 @@ def _history(r: dict[str, Any]) -> str:
 def playlist_events(r: dict[str, Any]) -> list[tuple[str, str, str]]:
     """(date, playlist, what changed) between consecutive snapshots, newest first."""
     counts = _change_counts(r)
+    dates = sorted({x["date"] for x in r.get("playlist_history", [])})
     events = []
     for pid, rows in _by_playlist(r).items():
         for before, now in itertools.pairwise(rows):
             if what := change_notes(pid, before, now, counts):
                 events.append((now["date"], now["name"] or pid, ", ".join(what)))
+        gone = [d for d in dates if d > rows[-1]["date"]]
+        if gone:  # deleted, unfollowed or no longer named in SPOTIFY_PLAYLISTS
+            events.append((gone[0], rows[-1]["name"] or pid, "no longer extracted"))
     return sorted(events, key=lambda e: (e[0], e[1]), reverse=True)
 
 

@@ -164,6 +164,9 @@ class SampleSource:
     so the history is always the week up to the anchor. Recently played answers the 50 newest
     plays up to `as_of` (default: the end of `on`, or now when that is earlier), after the
     cursor, newest first, as Spotify does.
+
+    A date before the week gets the week's oldest state, still dated for the week (its newest
+    `added_at` may then be later than that date): the sample has no earlier history.
     """
 
     name = "sample"

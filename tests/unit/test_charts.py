@@ -92,3 +92,23 @@ def test_a_missing_value_breaks_the_line_instead_of_bridging_it() -> None:
     # THEN two separate pieces of line are drawn, and the table says the day is missing
     assert figure.count('class="series"') == 2
     assert "<td>b</td><td>–</td>" in figure
+
+
+def test_a_playlist_that_stops_being_extracted_is_an_event() -> None:
+    # GIVEN a playlist seen on two snapshots and gone on the third
+    from spotify_etl.report import playlist_events
+
+    def row(day: str, pid: str, name: str) -> dict[str, object]:
+        return {"date": day, "playlist_id": pid, "name": name, "items": 3, "readable": True,
+                "public": True}  # fmt: skip
+
+    report = {
+        "playlist_history": [
+            row("2026-11-01", "a", "Old"), row("2026-11-01", "b", "Kept"),
+            row("2026-11-02", "a", "Old"), row("2026-11-02", "b", "Kept"),
+            row("2026-11-03", "b", "Kept"),
+        ],
+        "changes_by_day": [],
+    }  # fmt: skip
+    # WHEN the events are listed THEN its disappearance is one, on the first date without it
+    assert playlist_events(report) == [("2026-11-03", "Old", "no longer extracted")]

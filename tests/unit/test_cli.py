@@ -13,7 +13,7 @@ import pytest
 from spotify_etl.cli import build_parser, main
 from spotify_etl.platforms.local import LocalPlatform
 from spotify_etl.sources import SampleSource
-from tests.conftest import SAMPLE_DATE
+from tests.conftest import SAMPLE_DATE, SAMPLE_PLAYLISTS
 
 
 @pytest.fixture(autouse=True)
@@ -242,6 +242,6 @@ def test_a_single_date_in_a_sample_week_lake_answers_as_that_week(
     manifest = json.loads(capsys.readouterr().out)
     assert manifest["statuses"] == {"ok": 5, "skipped": 1}
     raw = tmp_path / "raw" / "spotify" / "playlists" / "snapshot_date=2026-11-21"
-    road = raw / "playlist_id=0vvXsWCC9xrXsKd4FyS8kM" / "playlist.json"
+    road = raw / f"playlist_id={SAMPLE_PLAYLISTS[1]}" / "playlist.json"  # Road Trip
     assert json.loads(road.read_bytes())["name"] == "Road Trip 🚗"
     assert os.environ["SPOTIFY_SAMPLE_ANCHOR"] == "2026-11-24"  # and so do the DAG's tasks
