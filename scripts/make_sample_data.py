@@ -266,7 +266,9 @@ def listening(
     """The week's plays: sessions on the commute, at lunch, in the evening and late at night,
     mostly from the playlists (the play's context), some from albums. No day has more than 50
     plays, so an extract at the end of each day misses none (GET recently-played keeps 50)."""
-    per_day = [19, 38, 45, 28, 41, 22, 34]  # by k: day 0 (the anchor) … day 6
+    # Plays wanted by k (day 0 is the anchor); a session cut off at midnight may give fewer
+    # (the week holds 220: 19, 38, 38, 28, 41, 22 and 34).
+    per_day = [19, 38, 45, 28, 41, 22, 34]
     starts = [7, 12, 18, 21, 23]  # session hours
     playlists = [
         (pid, [e["item"] if shape == "2026" else e["track"] for e in entries])
