@@ -274,7 +274,7 @@ def diverging(
     half = (mid_bottom - mid_top) / 2
     scale = half / ticks[-1]
     axis = mid_top + half
-    n = len(x_labels)
+    n, every = len(x_labels), _every(x_labels)
     step = (WIDTH - 60) / n
     w = step * 0.6
     parts = []
@@ -307,7 +307,7 @@ def diverging(
                 f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="12">'
                 f"{'+' if sign > 0 else '−'}{number(value)}</text>"
             )
-        if i % _every(x_labels) == 0 or i == n - 1:
+        if i % every == 0 or i == n - 1:
             parts.append(
                 f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle">{_esc(label)}</text>'
             )

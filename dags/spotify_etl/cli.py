@@ -20,7 +20,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -229,12 +229,6 @@ def lake_sample_anchor(settings: Any) -> str | None:
         return None
 
 
-def week_dates(anchor: str, days: int = SAMPLE_DAYS) -> list[str]:
-    """The dates of a week that ends on `anchor`, oldest first."""
-    end = date.fromisoformat(anchor)
-    return [(end - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
-
-
 def _run_week(args: argparse.Namespace, settings: Any) -> int:
     """`run` without --date: for each day, the listening history and then the daily snapshot.
 
@@ -242,10 +236,10 @@ def _run_week(args: argparse.Namespace, settings: Any) -> int:
     through the very same DAGs, so the report shows a history. Spotify itself serves only the
     current state, so with it this is today alone.
     """
-    from spotify_etl import runner
+    from spotify_etl import runner, sql
 
     anchor = settings.sample_anchor or _today()
-    dates = week_dates(anchor) if settings.source == "sample" else [_today()]
+    dates = sql.dates_up_to(anchor, SAMPLE_DAYS) if settings.source == "sample" else [_today()]
     if settings.source == "sample":
         os.environ["SPOTIFY_SAMPLE_ANCHOR"] = anchor
         settings.home.resolve().mkdir(parents=True, exist_ok=True)

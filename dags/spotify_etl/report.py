@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import itertools
 import json
+from datetime import date
 from typing import Any
 
 from spotify_etl import charts, sql
@@ -46,6 +47,14 @@ def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
     return [list(r) for r in result["rows"]]
 
 
+# The report's query files (sql/reports/), each run for the report's date.
+REPORT_QUERIES = (
+    "quarantine_reasons", "leaderboard_top10", "release_decades", "changes_summary",
+    "listening_last14", "item_kinds", "playlist_history", "changes_by_day", "artists_over_time",
+    "listening_hours", "top_tracks_played", "top_artists_played",
+)  # fmt: skip
+
+
 def gather(
     settings: Settings, platform: Platform, snapshot_date: str, run: dict[str, Any] | None = None
 ) -> dict[str, Any]:
@@ -65,18 +74,7 @@ def gather(
             platform, sql.render(sql.load(f"reports/{name}.sql"), snapshot_date=d), scanned
         )
 
-    quarantine = report("quarantine_reasons")
-    top_artists = report("leaderboard_top10")
-    decades = report("release_decades")
-    changes = report("changes_summary")
-    listening = report("listening_last14")
-    kinds = report("item_kinds")
-    history = report("playlist_history")
-    by_day = report("changes_by_day")
-    artists_time = report("artists_over_time")
-    hours = report("listening_hours")
-    tracks_played = report("top_tracks_played")
-    artists_played = report("top_artists_played")
+    q = {name: report(name) for name in REPORT_QUERIES}
     checks_sql = sql.key_checks(d)
     failed_checks = _rows(platform, checks_sql, scanned)
     manifest_uri = join(raw_partition(platform.raw_root, d), MANIFEST)
@@ -113,7 +111,7 @@ def gather(
         "platform": platform.name,
         "rows": counts,
         "entries_in": transform.get("entries"),
-        "quarantined": {r[0]: int(r[1]) for r in quarantine},
+        "quarantined": {r[0]: int(r[1]) for r in q["quarantine_reasons"]},
         "item_types": transform.get("item_types") or {},
         "api": {
             "calls": manifest.get("run", {}).get("api_calls"),
@@ -123,48 +121,58 @@ def gather(
         },
         "incomplete_playlists": incomplete,
         "non_track_entries": [
-            {"playlist": str(r[0]), "item_type": str(r[1]), "entries": int(r[2])} for r in kinds
+            {"playlist": str(r[0]), "item_type": str(r[1]), "entries": int(r[2])}
+            for r in q["item_kinds"]
         ],
         "listening_gaps": listening_gaps(platform, d),
         "schema_changes": crawl.get("schema_changes", []),
         "playlist_changes": [
-            {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in changes
+            {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in q["changes_summary"]
         ],
         "top_artists": [
             {"artist": label, "entries": int(r[1]), "playlists": int(r[2]), "artist_id": r[3]}
-            for r, label in zip(top_artists, artist_labels(top_artists), strict=True)
+            for r, label in zip(
+                q["leaderboard_top10"], artist_labels(q["leaderboard_top10"]), strict=True
+            )
         ],
-        "release_decades": [{"decade": int(r[0]), "entries": int(r[1])} for r in decades],
-        "listening_daily": [{"date": str(r[0]), "plays": int(r[1])} for r in reversed(listening)],
+        "release_decades": [
+            {"decade": int(r[0]), "entries": int(r[1])} for r in q["release_decades"]
+        ],
+        "listening_daily": [
+            {"date": str(r[0]), "plays": int(r[1])} for r in reversed(q["listening_last14"])
+        ],
         "playlist_history": [
             {"date": str(r[0]), "playlist_id": r[1], "name": r[2],
              "items": None if r[3] is None else int(r[3]), "readable": _bool(r[4]) is True,
              "public": _bool(r[5])}
-            for r in history
+            for r in q["playlist_history"]
         ],
         "changes_by_day": [
             {"date": str(r[0]), "playlist_id": r[1], "change": r[2], "tracks": int(r[3])}
-            for r in by_day
+            for r in q["changes_by_day"]
         ],
         "artists_over_time": [
             {"date": str(r[0]), "artist_id": r[1], "artist": r[2], "entries": int(r[3])}
-            for r in artists_time
+            for r in q["artists_over_time"]
         ],
         "listening_hours": [
-            {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])} for r in hours
+            {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])}
+            for r in q["listening_hours"]
         ],
         "top_tracks_played": [
             {"track": label, "artist": str(r[1] or UNKNOWN_ARTIST), "plays": int(r[2]),
              "track_id": r[3]}
             for r, label in zip(
-                tracks_played,
-                artist_labels([[r[0] or "unknown track", r[3]] for r in tracks_played]),
+                q["top_tracks_played"],
+                artist_labels([[r[0] or "unknown track", r[3]] for r in q["top_tracks_played"]]),
                 strict=True,
             )
         ],
         "top_artists_played": [
             {"artist": label, "plays": int(r[1]), "artist_id": r[2]}
-            for r, label in zip(artists_played, artist_labels(artists_played), strict=True)
+            for r, label in zip(
+                q["top_artists_played"], artist_labels(q["top_artists_played"]), strict=True
+            )
         ],
         "checks": {
             "run": checks_sql.count("\nUNION ALL\n") + 1,
@@ -266,13 +274,9 @@ def zone_sizes(platform: Platform) -> dict[str, int]:
 def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> list[dict[str, Any]]:
     """Hourly fetches of the last `days` days whose full page began after the stored cursor:
     plays may be missing between the two (Spotify keeps only the last 50)."""
-    from datetime import date, timedelta
-
-    end = date.fromisoformat(snapshot_date)
     root = plays_root(platform.raw_root)
     gaps: list[dict[str, Any]] = []
-    for n in range(days - 1, -1, -1):
-        day = (end - timedelta(days=n)).isoformat()
+    for day in sql.dates_up_to(snapshot_date, days):
         uri = join(root, f"extracted_date={day}", MANIFEST)
         if not platform.store.exists(uri):
             continue
@@ -378,17 +382,8 @@ def _plural(n: int, word: str, words: str | None = None) -> str:
     return f"{n:,} {word if n == 1 else (words or word + 's')}"
 
 
-def _dates(end: str, days: int) -> list[str]:
-    from datetime import date, timedelta
-
-    last = date.fromisoformat(end)
-    return [(last - timedelta(days=k)).isoformat() for k in range(days - 1, -1, -1)]
-
-
 def _short(day: str) -> str:
     """'2026-11-28' → 'Sat 28' (axis labels that fit a phone)."""
-    from datetime import date
-
     d = date.fromisoformat(day)
     return f"{WEEKDAYS[d.weekday()]} {d.day}"
 
@@ -429,7 +424,9 @@ def _header(r: dict[str, Any]) -> str:
     checks = r.get("checks", {"run": 0, "failed": []})
     passed = checks["run"] - failed_checks(checks)
     plays14 = sum(
-        d["plays"] for d in r["listening_daily"] if d["date"] in _dates(r["snapshot_date"], 14)
+        d["plays"]
+        for d in r["listening_daily"]
+        if d["date"] in sql.dates_up_to(r["snapshot_date"], 14)
     )
     status = (
         '<span class="status ok">✓ Complete: every playlist read whole, every check passed</span>'
@@ -621,7 +618,7 @@ def _events(r: dict[str, Any]) -> str:
 def _listening(r: dict[str, Any]) -> str:
     d = r["snapshot_date"]
     per_day = {x["date"]: x["plays"] for x in r["listening_daily"]}
-    window = [x for x in _dates(d, 14) if per_day and x >= min(per_day)]
+    window = [x for x in sql.dates_up_to(d, 14) if per_day and x >= min(per_day)]
     grid = [[0] * 24 for _ in WEEKDAYS]
     for h in r.get("listening_hours", []):
         grid[h["weekday"] - 1][h["hour"]] += h["plays"]

@@ -7,7 +7,7 @@ substituted (only ISO dates are accepted), so rendered SQL is never injectable.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from importlib import resources
 
 _PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
@@ -39,6 +39,12 @@ def render(sql: str, **params: str) -> str:
         return params[name]
 
     return _PARAM.sub(sub, sql)
+
+
+def dates_up_to(end: str, days: int) -> list[str]:
+    """The `days` dates (YYYY-MM-DD) that end on `end`, oldest first: a report's window."""
+    last = date.fromisoformat(end)
+    return [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
 def as_saved_query(sql: str) -> str:
