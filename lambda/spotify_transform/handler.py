@@ -1,11 +1,14 @@
 """AWS Lambda entry point of the transform (also called in-process by the local platform).
 
-Thin by design: parse the event, build the byte store, run the transform, return its small
+Thin by design: parse the event, build the byte store, run the job it names, return its small
 JSON summary. The event is the same on both platforms:
 
     {"snapshot_date": "2026-11-25", "raw_root": "s3://raw-bucket", "curated_root": "s3://…",
      "max_quarantine_ratio": 0.05, "idempotency_key": "spotify_pipeline/<run_id>/2026-11-25",
      "stage": "all" | "shard" | "merge", "shard": 0, "shards": 1}
+
+or, for the listening history, {"dataset": "plays", "played_dates": [...], "raw_root": …,
+"curated_root": …}.
 """
 
 from __future__ import annotations
@@ -16,8 +19,11 @@ import os
 import time
 from typing import Any
 
-from spotify_transform.storage import ByteStore, is_s3
-from spotify_transform.transform import TransformError, TransformRequest, run, run_plays
+from spotify_transform.errors import TransformError
+from spotify_transform.jobs import playlists, plays, shards
+from spotify_transform.jobs.playlists import TransformRequest
+from spotify_transform.storage import ByteStore
+from spotify_transform.uris import is_s3
 
 logger = logging.getLogger("spotify_transform")
 
@@ -48,8 +54,8 @@ def parse_event(event: dict[str, Any]) -> TransformRequest:
     ratio = event.get("max_quarantine_ratio", 0.05)
     if isinstance(ratio, bool) or not isinstance(ratio, int | float):
         raise TransformError("max_quarantine_ratio must be a number between 0 and 1")
-    shard, shards = event.get("shard", 0), event.get("shards", 1)
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (shard, shards)):
+    shard, count = event.get("shard", 0), event.get("shards", 1)
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (shard, count)):
         raise TransformError("shard and shards must be whole numbers")
     return TransformRequest(
         snapshot_date=str(event["snapshot_date"]),
@@ -58,7 +64,7 @@ def parse_event(event: dict[str, Any]) -> TransformRequest:
         max_quarantine_ratio=float(ratio),
         stage=str(event.get("stage", "all")),
         shard=shard,
-        shards=shards,
+        shards=count,
     )
 
 
@@ -70,6 +76,26 @@ def _store(*uris: str) -> ByteStore:
     return ByteStore()
 
 
+def run_request(store: ByteStore, request: TransformRequest) -> dict[str, object]:
+    """Run the playlist job a request names: the whole date, one shard, or the merge."""
+    if request.stage == "shard":
+        return shards.run_shard(store, request)
+    if request.stage == "merge":
+        return shards.run_merge(store, request)
+    return playlists.run(store, request)
+
+
+def _plays(event: dict[str, Any]) -> dict[str, Any]:
+    dates = event.get("played_dates")
+    raw, curated = str(event.get("raw_root") or ""), str(event.get("curated_root") or "")
+    if not isinstance(dates, list) or not dates or not raw or not curated:
+        raise TransformError("a plays event needs raw_root, curated_root and played_dates")
+    try:
+        return plays.run_plays(_store(raw, curated), raw, curated, [str(d) for d in dates])
+    except ValueError:
+        raise TransformError(f"played_dates must be YYYY-MM-DD dates, got {dates}") from None
+
+
 def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Transform what the event names and return rows/URIs per table.
 
@@ -78,24 +104,15 @@ def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]
     """
     event = _with_defaults(event)
     dataset = event.get("dataset", "playlists")
-    if dataset == "plays":
-        dates = event.get("played_dates")
-        raw, curated = str(event.get("raw_root") or ""), str(event.get("curated_root") or "")
-        if not isinstance(dates, list) or not dates or not raw or not curated:
-            raise TransformError("a plays event needs raw_root, curated_root and played_dates")
-        try:
-            plays = run_plays(_store(raw, curated), raw, curated, [str(d) for d in dates])
-        except ValueError:
-            raise TransformError(f"played_dates must be YYYY-MM-DD dates, got {dates}") from None
-        plays["idempotency_key"] = event.get("idempotency_key")
-        logger.info(json.dumps({"event": "transform_done", **plays}, default=str))
-        return plays
-    if dataset != "playlists":
-        raise TransformError(f"unknown dataset {dataset!r}; use playlists or plays")
-    request = parse_event(event)
     started = time.monotonic()
-    result = run(_store(request.raw_root, request.curated_root), request)
-    result["seconds"] = round(time.monotonic() - started, 3)
+    if dataset == "plays":
+        result = _plays(event)
+    elif dataset == "playlists":
+        request = parse_event(event)
+        result = run_request(_store(request.raw_root, request.curated_root), request)
+        result["seconds"] = round(time.monotonic() - started, 3)
+    else:
+        raise TransformError(f"unknown dataset {dataset!r}; use playlists or plays")
     result["idempotency_key"] = event.get("idempotency_key")
     logger.info(json.dumps({"event": "transform_done", **result}, default=str))
     return result

@@ -1,8 +1,9 @@
-"""The curated tables' contracts: the single source of truth for columns, types and meaning.
+"""The curated tables' columns: the single source of truth for columns, types and meaning.
 
-Everything else is derived from here: the polars schemas the transform writes with, the Parquet
-types, the local catalog's empty views, the data-quality key checks and the data dictionary in
-the docs. Pure module: no I/O.
+The tables themselves are listed in `tables` (names, partition keys); everything about their
+columns is derived from here: the polars schemas the transform writes with, the Parquet types,
+the local catalog's empty views, the data-quality key checks and the data dictionary in the
+docs. Pure module: no I/O.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any
 import polars as pl
 from polars._typing import PolarsDataType
 
-from spotify_transform.layout import DEFAULT_PARTITION_KEY, partition_key
+from spotify_transform import tables
+from spotify_transform.tables import DEFAULT_PARTITION_KEY, partition_key
 
 TIMESTAMP = pl.Datetime("ms", "UTC")
 
@@ -33,11 +35,6 @@ class Column:
     dtype: pl.DataType
     description: str
     key: bool = False
-
-    @property
-    def nullable(self) -> bool:
-        """Key columns are never NULL; all others may be."""
-        return not self.key
 
 
 @dataclass(frozen=True)
@@ -198,7 +195,11 @@ QUARANTINE = Table(
         _c("source_file", S, "Raw-zone file the entry or file came from."),
         _c("playlist_id", S, "Playlist ID from the raw path."),
         _c("position", I64, "Entry position; NULL when a whole file is quarantined."),
-        _c("reason", S, "null_item, local_file, missing_id, bad_json or bad_shape."),
+        _c(
+            "reason",
+            S,
+            f"Why it was set aside: {', '.join(tables.QUARANTINE_REASONS)} (malformed input only).",
+        ),
         _c("detail", S, "Human-readable detail (parser error, local URI …)."),
         _c("payload", S, "The raw JSON of the entry, or the file's text."),
     ),
@@ -206,19 +207,14 @@ QUARANTINE = Table(
 
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (
-        PLAYLISTS,
-        PLAYLIST_ITEMS,
-        TRACKS,
-        ALBUMS,
-        ARTISTS,
-        TRACK_ARTISTS,
-        PLAYS,
-        QUARANTINE,
-    )
+    for t in (PLAYLISTS, PLAYLIST_ITEMS, TRACKS, ALBUMS, ARTISTS, TRACK_ARTISTS, PLAYS, QUARANTINE)
 }
-
-QUARANTINE_REASONS = ("null_item", "local_file", "missing_id", "bad_json", "bad_shape")
+if tuple(TABLES) != tables.TABLES or any(
+    t.partition != partition_key(t.name) for t in TABLES.values()
+):  # pragma: no cover - a contract edited in one place only
+    raise RuntimeError(
+        "schemas.TABLES must describe exactly the tables of spotify_transform.tables"
+    )
 
 # polars type → Athena/Glue type. Parquet carries the polars types; the Glue crawler infers the
 # same Athena types from them, and the local catalog's empty views use the DuckDB names.

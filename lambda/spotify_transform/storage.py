@@ -15,30 +15,14 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-S3_SCHEME = "s3://"
+from spotify_transform.uris import S3_SCHEME, is_s3, join
+from spotify_transform.uris import split_s3 as _split
+
 # Reads worth running at once: an S3 GET mostly waits on the network, so many overlap well; a
 # local read is a memory copy out of the page cache, so more readers than cores only contend
 # with the parser for them (measured: 8 local readers cost ~5% of the transform's wall time).
 S3_READ_CONCURRENCY = 8
 LOCAL_READ_CONCURRENCY = 2
-
-
-def is_s3(uri: str) -> bool:
-    """True for `s3://` URIs."""
-    return uri.startswith(S3_SCHEME)
-
-
-def join(root: str, *parts: str) -> str:
-    """Join URI or path segments with `/` (also for local paths, so URIs stay comparable)."""
-    out = root.rstrip("/")
-    for part in parts:
-        out = f"{out}/{part.strip('/')}"
-    return out
-
-
-def _split(uri: str) -> tuple[str, str]:
-    bucket, _, key = uri[len(S3_SCHEME) :].partition("/")
-    return bucket, key
 
 
 class StorageError(Exception):

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from spotify_transform import api_shapes
-from spotify_transform.parsing import RawFile, parse_many, parse_timestamp
+from spotify_transform.normalize import api_shapes
+from spotify_transform.normalize.parsing import RawFile, parse_many, parse_timestamp
 
 
 @dataclass

@@ -1,0 +1,230 @@
+"""Where everything lives in the zones: the one module that builds a path (standard library).
+
+Every function takes a zone root (a local folder or `s3://bucket[/prefix]`) and returns a path
+or URI under it; nothing else in the project spells a zone path.
+
+    <raw>/spotify/playlists/snapshot_date=D/playlist_id=<id>/{playlist.json,items-NNNNNN.json}
+    <raw>/spotify/playlists/snapshot_date=D/_manifest.json      the date's commit
+    <raw>/spotify/playlists/snapshot_date=D/_swap.json          a swap in progress
+    <raw>/spotify/playlists/.staging-snapshot_date=D-<uuid>/     an extract's staging (local)
+    <raw>/spotify/_staging/snapshot_date=D-<uuid>/              an extract's staging (S3)
+    <raw>/spotify/recently_played/extracted_date=D/<cursor>.json, _manifest.json
+    <raw>/spotify/recently_played/_cursor.json                  the `after` cursor
+    <curated>/<table>/<partition key>=<value>/part-00000.parquet
+    <curated>/_staging/snapshot_date=D/shards=N/shard=NNN/      a split transform's shards
+    <reports>/snapshot_date=D/report.{json,html}                the run report
+
+On the local platform the zones are folders of the lake (`LocalZones`); on AWS they are the
+buckets, and reports sit under `<curated>/_reports/`, outside every table folder.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from spotify_transform.tables import partition_key
+from spotify_transform.uris import is_s3, join
+
+MANIFEST = "_manifest.json"
+SWAP_MARKER = "_swap.json"
+CURSOR = "_cursor.json"
+PART_FILE = "part-00000.parquet"
+PLAYLIST_FILE = "playlist.json"
+SHARD_DONE = "_counters.json"
+
+_PLAYLIST_PATH = re.compile(r"/playlist_id=([^/]+)/(playlist\.json|items-(\d{6,})\.json)$")
+
+
+# ---------------------------------------------------------------------------- the lake's zones
+@dataclass(frozen=True)
+class LocalZones:
+    """The local platform's zones, all below the lake folder `home`."""
+
+    home: Path
+
+    @property
+    def raw(self) -> str:
+        """The raw zone."""
+        return str(self.home / "raw")
+
+    @property
+    def curated(self) -> str:
+        """The curated zone."""
+        return str(self.home / "curated")
+
+    @property
+    def reports(self) -> str:
+        """The run reports."""
+        return str(self.home / "reports")
+
+    @property
+    def catalog(self) -> Path:
+        """The DuckDB catalog of the curated tables."""
+        return self.home / "catalog.duckdb"
+
+    @property
+    def query_results(self) -> Path:
+        """Where each query's full result is written as CSV."""
+        return self.home / "query-results"
+
+    @property
+    def sample_anchor_file(self) -> Path:
+        """The last day of the sample week the lake was built with (`run` without --date)."""
+        return self.home / ".sample_anchor"
+
+    @property
+    def airflow_home(self) -> Path:
+        """Airflow's home for in-process runs (SQLite)."""
+        return self.home / ".airflow"
+
+
+def s3_reports_root(curated_root: str) -> str:
+    """The reports' root on AWS: beside the tables in the curated bucket, outside every table."""
+    return join(curated_root, "_reports")
+
+
+# ---------------------------------------------------------------------------- playlists
+def playlists_root(raw_root: str) -> str:
+    """The raw zone folder of every snapshot date's playlists."""
+    return join(raw_root, "spotify", "playlists")
+
+
+def raw_partition(raw_root: str, snapshot_date: str) -> str:
+    """The raw zone folder of one snapshot date's playlists."""
+    return join(playlists_root(raw_root), f"snapshot_date={snapshot_date}")
+
+
+def date_of_folder(name: str, key: str) -> str | None:
+    """The value of a `key=value` folder name, or None for any other name."""
+    prefix = f"{key}="
+    return name[len(prefix) :] if name.startswith(prefix) else None
+
+
+def playlist_file(partition: str, playlist_id: str, name: str) -> str:
+    """One response file of a playlist within a date (or within a staging copy of it)."""
+    return join(partition, f"playlist_id={playlist_id}", name)
+
+
+def playlist_file_name(playlist_id: str, name: str) -> str:
+    """A playlist's response file relative to its date folder (as a manifest names it)."""
+    return f"playlist_id={playlist_id}/{name}"
+
+
+def items_page_name(offset: int) -> str:
+    """The file name of the `/items` page at `offset`."""
+    return f"items-{offset:06d}.json"
+
+
+def parse_playlist_path(path: str) -> tuple[str, int | None] | None:
+    """(playlist ID, page offset or None for playlist.json) of a response file's path; None
+    for any other file."""
+    m = _PLAYLIST_PATH.search(path)
+    if not m:
+        return None
+    return m.group(1), None if m.group(3) is None else int(m.group(3))
+
+
+def manifest_file(partition: str) -> str:
+    """The commit of a partition."""
+    return join(partition, MANIFEST)
+
+
+def swap_marker(partition: str) -> str:
+    """The marker of a swap in progress in a partition."""
+    return join(partition, SWAP_MARKER)
+
+
+# ---------------------------------------------------------------------------- staging
+def staging_parent(raw_root: str) -> str:
+    """Where extracts stage a date before committing it."""
+    if is_s3(raw_root):
+        return join(raw_root, "spotify", "_staging")
+    return playlists_root(raw_root)
+
+
+def staging_name_prefix(raw_root: str, snapshot_date: str) -> str:
+    """The name every staging folder of `snapshot_date` starts with."""
+    hidden = "" if is_s3(raw_root) else ".staging-"  # locally hidden from listings
+    return f"{hidden}snapshot_date={snapshot_date}-"
+
+
+def new_staging(raw_root: str, snapshot_date: str) -> str:
+    """A fresh staging folder for one extract of `snapshot_date`."""
+    name = f"{staging_name_prefix(raw_root, snapshot_date)}{uuid.uuid4().hex[:12]}"
+    return join(staging_parent(raw_root), name)
+
+
+# ---------------------------------------------------------------------------- listening
+def plays_root(raw_root: str) -> str:
+    """The raw zone folder of the listening history."""
+    return join(raw_root, "spotify", "recently_played")
+
+
+def plays_partition(raw_root: str, extracted_date: str) -> str:
+    """The raw zone folder of one day's recently-played fetches."""
+    return join(plays_root(raw_root), f"extracted_date={extracted_date}")
+
+
+def plays_fetch_name(after_ms: int | None) -> str:
+    """The file name of a fetch made with the `after` cursor `after_ms`."""
+    return f"{after_ms or 0:013d}.json"
+
+
+def cursor_file(raw_root: str) -> str:
+    """The `after` cursor of the last successful recently-played fetch."""
+    return join(plays_root(raw_root), CURSOR)
+
+
+# ---------------------------------------------------------------------------- curated
+def curated_table_root(curated_root: str, table: str) -> str:
+    """The folder of every partition of a curated table."""
+    return join(curated_root, table)
+
+
+def partition_folder(key: str, value: str) -> str:
+    """A partition's folder name: `key=value` (Hive style, as Glue and DuckDB read it)."""
+    return f"{key}={value}"
+
+
+def curated_partition(curated_root: str, table: str, partition_value: str) -> str:
+    """The folder of one partition of a curated table."""
+    return join(curated_root, table, partition_folder(partition_key(table), partition_value))
+
+
+def curated_glob(curated_root: str, table: str) -> str:
+    """A glob of every partition file of a curated table."""
+    return join(curated_root, table, partition_folder(partition_key(table), "*"), "*.parquet")
+
+
+def curated_file(curated_root: str, table: str, partition_value: str) -> str:
+    """The one Parquet file of a table's partition."""
+    return join(curated_partition(curated_root, table, partition_value), PART_FILE)
+
+
+def shard_staging(curated_root: str, snapshot_date: str, shards: int) -> str:
+    """Where the shards of a split transform wait for the merge (outside every table)."""
+    return join(curated_root, "_staging", f"snapshot_date={snapshot_date}", f"shards={shards}")
+
+
+def shard_folder(staging: str, shard: int) -> str:
+    """One shard's tables within a split transform's staging."""
+    return join(staging, f"shard={shard:03d}")
+
+
+def shard_table_file(staging: str, shard: int, table: str) -> str:
+    """One table of one shard, parked for the merge."""
+    return join(shard_folder(staging, shard), f"{table}.parquet")
+
+
+def shard_done_file(staging: str, shard: int) -> str:
+    """Written last by a shard: its presence says the shard is complete."""
+    return join(shard_folder(staging, shard), SHARD_DONE)
+
+
+# ---------------------------------------------------------------------------- reports
+def report_folder(reports_root: str, snapshot_date: str) -> str:
+    """The folder of one date's run report."""
+    return join(reports_root, f"snapshot_date={snapshot_date}")
