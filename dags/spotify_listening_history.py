@@ -26,9 +26,10 @@ import pendulum
 from airflow.sdk import Asset, dag, get_current_context, task
 
 from spotify_etl.assets import asset_name, plays_extra
+from spotify_transform.tables import PLAYS_TABLE
 
 DAG_ID = "spotify_listening_history"
-PLAYS = Asset(name=asset_name("plays"))
+PLAYS = Asset(name=asset_name(PLAYS_TABLE))
 
 
 @dag(
@@ -54,25 +55,18 @@ def spotify_listening_history() -> None:
         """#### Extract
         Plays newer than the stored cursor, into the raw zone of the run's day.
         """
-        from spotify_etl import pipeline, settings
+        from spotify_etl.pipeline import context, listening
 
-        day, run_id = pipeline.current_run()
-        return pipeline.run_extract_plays(settings.load_in_task(), day, run_id)
+        return listening.extract(context.in_task())
 
     @task
     def transform(extracted: dict[str, Any]) -> dict[str, Any]:
         """#### Transform
         Rebuilds every `plays` partition the run's fetches touch.
         """
-        from spotify_etl import pipeline, settings
+        from spotify_etl.pipeline import context, listening
 
-        _, run_id = pipeline.current_run()
-        return pipeline.run_transform_plays(
-            settings.load_in_task(),
-            extracted["extracted_date"],
-            run_id,
-            extracted.get("played_dates", []),
-        )
+        return listening.transform(context.in_task(), extracted.get("played_dates", []))
 
     @task(outlets=[PLAYS])
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:
@@ -81,10 +75,9 @@ def spotify_listening_history() -> None:
         crawler run each hour; a crawl only when the table is new), then updates the `plays`
         Asset, so what its event triggers can query them.
         """
-        from spotify_etl import pipeline, settings
+        from spotify_etl.pipeline import context, listening
 
-        dates = sorted(transformed.get("partitions", {}))
-        result = pipeline.run_catalog_plays(settings.load_in_task(), dates)
+        result = listening.catalog(context.in_task(), sorted(transformed.get("partitions", {})))
         get_current_context()["outlet_events"][PLAYS].extra = plays_extra(transformed)
         return result
 

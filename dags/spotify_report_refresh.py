@@ -18,13 +18,16 @@ import pendulum
 from airflow.sdk import Asset, AssetAny, dag, get_current_context, task
 
 from spotify_etl.assets import asset_name
+from spotify_transform.tables import PLAYS_TABLE
 
 DAG_ID = "spotify_report_refresh"
 
 
 @dag(
     dag_id=DAG_ID,
-    schedule=AssetAny(Asset(name=asset_name("playlist_items")), Asset(name=asset_name("plays"))),
+    schedule=AssetAny(
+        Asset(name=asset_name("playlist_items")), Asset(name=asset_name(PLAYS_TABLE))
+    ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     # Runs only on Asset events, so it is safe to start unpaused; Asset events that arrive while a
@@ -44,14 +47,12 @@ def spotify_report_refresh() -> None:
         The report of the newest snapshot date the triggering Asset events name (extract and
         crawl figures come from the lake; the transform's counts from the event extras).
         """
-        from spotify_etl import pipeline, settings
         from spotify_etl.assets import report_date
+        from spotify_etl.pipeline import context, snapshot
 
-        ctx = get_current_context()
-        events = ctx.get("triggering_asset_events") or {}
+        events = get_current_context().get("triggering_asset_events") or {}
         extras = [dict(e.extra or {}) for evs in events.values() for e in evs]
-        fallback = (ctx.get("logical_date") or ctx["dag_run"].run_after).date().isoformat()
-        return pipeline.run_report(settings.load_in_task(), report_date(extras, fallback))
+        return snapshot.report(context.in_task(lambda fallback: report_date(extras, fallback)))
 
     report()
 

@@ -8,18 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from spotify_transform.tables import SNAPSHOT_TABLES
+
 PREFIX = "spotify_pipeline.curated."
-# The contract tables partitioned by snapshot_date, spelled out: DAG files import this module
-# at parse time, and the contracts module imports polars (a test keeps the two in step).
-SNAPSHOT_TABLES = (
-    "playlists",
-    "playlist_items",
-    "tracks",
-    "albums",
-    "artists",
-    "track_artists",
-    "quarantine",
-)
 
 
 def asset_name(table: str) -> str:

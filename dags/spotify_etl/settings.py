@@ -1,4 +1,6 @@
-"""The only reader of the environment: every setting, validated once, at the start of a run.
+"""The only reader of the pipeline's environment: every setting, validated once, at the start of
+a run. Also its only writer: `export_for_tasks` hands the command line's choices to the tasks of
+an in-process DAG run, which read the environment.
 
 A bad value raises `SettingsError` naming the setting, the value (never for secrets) and what is
 allowed; the CLI prints it as one line and the DAG fails the task with it.
@@ -8,19 +10,18 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Literal
 
-from spotify_transform import storage
+from spotify_transform.uris import is_s3
 
 Platform = Literal["local", "aws"]
 Source = Literal["spotify", "sample"]
 PLATFORMS: tuple[Platform, ...] = ("local", "aws")
 SOURCES: tuple[Source, ...] = ("spotify", "sample")
-SECRET_NAMES = ("SPOTIPY_CLIENT_SECRET", "SPOTIFY_REFRESH_TOKEN")
 AWS_NAMES = (
     "RAW_BUCKET",
     "CURATED_BUCKET",
@@ -73,21 +74,6 @@ class Settings:
     accounts_url: str = "https://accounts.spotify.com/"
     aws: Mapping[str, str] = field(default_factory=dict)
     sample_anchor: str | None = None
-
-    # Zones of the local platform (the AWS platform uses the buckets instead).
-    @property
-    def raw_root(self) -> str:
-        """Root of the raw zone."""
-        if self.platform == "aws":
-            return f"s3://{self.aws['RAW_BUCKET']}"
-        return str(self.home.resolve() / "raw")
-
-    @property
-    def curated_root(self) -> str:
-        """Root of the curated zone."""
-        if self.platform == "aws":
-            return f"s3://{self.aws['CURATED_BUCKET']}"
-        return str(self.home.resolve() / "curated")
 
 
 def parse_playlists(value: str) -> tuple[str, ...]:
@@ -202,7 +188,7 @@ def load(
         aws = {n: merged[n] for n in AWS_NAMES}
 
     home = merged.get("SPOTIFY_PIPELINE_HOME", "").strip() or ".lake"
-    if storage.is_s3(home):
+    if is_s3(home):
         raise SettingsError(f"SPOTIFY_PIPELINE_HOME={home!r} must be a local folder, not an S3 URI")
 
     ratio = _number(merged, "SPOTIFY_MAX_QUARANTINE_RATIO", 0.05, 0, 1, "a number from 0 to 1")
@@ -296,13 +282,12 @@ def load_in_task() -> Settings:
     return load(fallbacks=connection_credentials())
 
 
-def transform_max_parallel_at_parse(env: Mapping[str, str] | None = None) -> int:
-    """`SPOTIFY_TRANSFORM_MAX_PARALLEL` for the DAG file, at parse time: the cap on the mapped
-    transform's parallel invocations. A bad value never breaks the parse (the default applies);
-    the first task's settings check stops the run naming it."""
-    text = (os.environ if env is None else env).get("SPOTIFY_TRANSFORM_MAX_PARALLEL", "").strip()
-    try:
-        value = int(text)
-    except ValueError:
-        return DEFAULT_MAX_PARALLEL
-    return value if 1 <= value <= 64 else DEFAULT_MAX_PARALLEL
+def export_for_tasks(settings: Settings, env: MutableMapping[str, str] | None = None) -> None:
+    """Write what the command line chose (options, the lake, the sample's week) into the
+    environment, where the tasks of an in-process DAG run read their settings."""
+    target = os.environ if env is None else env
+    target["SPOTIFY_PIPELINE_SOURCE"] = settings.source
+    target["SPOTIFY_PIPELINE_PLATFORM"] = settings.platform
+    target["SPOTIFY_PIPELINE_HOME"] = str(settings.home.resolve())
+    if settings.sample_anchor:
+        target["SPOTIFY_SAMPLE_ANCHOR"] = settings.sample_anchor

@@ -47,10 +47,6 @@ SECRETS: tuple[tuple[str, Callable[[], str], int, str], ...] = (
 PASSWORDS_FILE = "/opt/airflow/auth/passwords.json"
 
 
-class StackError(Exception):
-    """A setting of the stack is missing or unusable; the message names it."""
-
-
 def _parse(lines: list[str]) -> dict[str, str]:
     values: dict[str, str] = {}
     for line in lines:

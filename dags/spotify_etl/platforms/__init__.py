@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from spotify_etl.platforms.base import Platform, PlatformError
 from spotify_etl.settings import Settings
 
+if TYPE_CHECKING:
+    from spotify_etl.platforms.aws import AwsClients
 
-def get_platform(settings: Settings) -> Platform:
-    """The platform the settings select."""
+
+def get_platform(
+    settings: Settings, aws_clients: Callable[[], AwsClients] | None = None
+) -> Platform:
+    """The platform the settings select. On AWS its clients come from `aws_clients` (inside
+    Airflow: the Amazon provider's hooks), by default from boto3's default session."""
     if settings.platform == "local":
         from spotify_etl.platforms.local import LocalPlatform
 
         return LocalPlatform(settings.home)
-    from spotify_etl.platforms.aws import AwsPlatform, default_clients
+    from spotify_etl.platforms.aws import AwsPlatform, clients_from_boto3
 
-    return AwsPlatform(settings, default_clients())
+    return AwsPlatform(settings, (aws_clients or clients_from_boto3)())
 
 
 __all__ = ["Platform", "PlatformError", "get_platform"]

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import base64
 import json
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,7 +27,13 @@ from typing import Any
 from spotify_etl.platforms.base import PlatformError
 from spotify_etl.settings import Settings
 from spotify_etl.sql import views
+from spotify_transform.rawzone.layout import (
+    curated_table_root,
+    partition_folder,
+    s3_reports_root,
+)
 from spotify_transform.storage import ByteStore
+from spotify_transform.uris import join
 
 LAMBDA_READ_TIMEOUT = 960  # seconds: above the 900-second maximum function timeout
 CRAWL_TIMEOUT = 1800
@@ -89,11 +94,6 @@ def clients_from_boto3() -> AwsClients:
     )
 
 
-def default_clients() -> AwsClients:
-    """Provider hooks when running inside Airflow (it is imported), boto3 otherwise."""
-    return clients_from_airflow() if "airflow.sdk" in sys.modules else clients_from_boto3()
-
-
 class AwsPlatform:
     """S3 + Lambda + Glue + Athena, with names from the settings (Terraform outputs)."""
 
@@ -112,6 +112,7 @@ class AwsPlatform:
         self.store = ByteStore(clients.s3)
         self.raw_root = f"s3://{self.names['RAW_BUCKET']}"
         self.curated_root = f"s3://{self.names['CURATED_BUCKET']}"
+        self.reports_root = s3_reports_root(self.curated_root)
         self._sleep = sleep
         self._clock = clock
 
@@ -223,12 +224,16 @@ class AwsPlatform:
             existing |= {p["Values"][0] for p in got.get("Partitions", [])}
         missing = [v for v in wanted if v not in existing]
         descriptor = dict(found["StorageDescriptor"])
-        base = str(descriptor.get("Location") or f"{self.curated_root}/{table}/").rstrip("/")
+        base = str(descriptor.get("Location") or curated_table_root(self.curated_root, table))
+        base = base.rstrip("/")
         for start in range(0, len(missing), 100):
             inputs = [
                 {
                     "Values": [v],
-                    "StorageDescriptor": {**descriptor, "Location": f"{base}/{key}={v}/"},
+                    "StorageDescriptor": {
+                        **descriptor,
+                        "Location": f"{join(base, partition_folder(key, v))}/",
+                    },
                 }
                 for v in missing[start : start + 100]
             ]

@@ -22,6 +22,7 @@ class Platform(Protocol):
     store: ByteStore
     raw_root: str
     curated_root: str
+    reports_root: str
 
     def invoke_transform(self, event: dict[str, Any]) -> dict[str, Any]:
         """Run the transform function with `event`; return its small JSON result."""

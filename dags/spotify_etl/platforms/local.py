@@ -21,6 +21,7 @@ from typing import Any
 
 from spotify_etl.platforms.base import PlatformError
 from spotify_etl.sql import views
+from spotify_transform.rawzone.layout import LocalZones, curated_glob, curated_table_root
 from spotify_transform.storage import ByteStore
 
 
@@ -104,11 +105,13 @@ class LocalPlatform:
 
     def __init__(self, home: Path) -> None:
         self.home = home.resolve()
+        zones = LocalZones(self.home)
         self.store = ByteStore()
-        self.raw_root = str(self.home / "raw")
-        self.curated_root = str(self.home / "curated")
-        self.catalog = self.home / "catalog.duckdb"
-        self.results = self.home / "query-results"
+        self.raw_root = zones.raw
+        self.curated_root = zones.curated
+        self.reports_root = zones.reports
+        self.catalog = zones.catalog
+        self.results = zones.query_results
 
     # ------------------------------------------------------------------ transform
     def invoke_transform(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -122,7 +125,7 @@ class LocalPlatform:
         from spotify_transform.schemas import TABLES, duckdb_type  # polars: crawl only
 
         spec = TABLES[table]
-        root = Path(self.curated_root) / table
+        root = Path(curated_table_root(self.curated_root, table))
         partitions = sorted(
             p.name
             for p in root.glob(f"{spec.partition}=*")
@@ -133,7 +136,7 @@ class LocalPlatform:
                 f"CAST(NULL AS {duckdb_type(c.dtype)}) AS {c.name}" for c in spec.columns
             )
             return f"SELECT {cols}, CAST(NULL AS VARCHAR) AS {spec.partition} WHERE false", 0
-        glob = str(root / f"{spec.partition}=*" / "*.parquet").replace("'", "''")
+        glob = curated_glob(self.curated_root, table).replace("'", "''")
         # Partition values stay strings, as the Glue crawler types them for Athena.
         return (
             f"SELECT * FROM read_parquet('{glob}', hive_partitioning = true, "

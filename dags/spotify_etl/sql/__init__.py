@@ -47,11 +47,6 @@ def dates_up_to(end: str, days: int) -> list[str]:
     return [(last - timedelta(days=n)).isoformat() for n in range(days - 1, -1, -1)]
 
 
-def as_saved_query(sql: str) -> str:
-    """A report template as Terraform saves it as an Athena named query: for the latest date."""
-    return sql.replace(DATE_PLACEHOLDER, LATEST_SNAPSHOT)
-
-
 def load(name: str) -> str:
     """The text of a bundled SQL file, e.g. `reports/top_artists.sql`."""
     return (resources.files("spotify_etl.sql") / name).read_text(encoding="utf-8")

@@ -1,8 +1,9 @@
-"""Run the `spotify_pipeline` DAG in-process with `dag.test()` (used by `spotify-pipeline run`).
+"""Run a DAG in-process with `dag.test()` (used by `spotify-pipeline run`).
 
 Airflow gets a project-local home under the lake (`<home>/.airflow`, SQLite), created and
-migrated on first use. Airflow reads its configuration when first imported, so the environment
-is prepared before any Airflow import.
+migrated on first use. Airflow reads its configuration from the environment when first
+imported, so this module writes Airflow's own settings (`AIRFLOW_*`: its home, database, DAGs
+folder, log level) before any Airflow import; the pipeline's settings are `settings`' to write.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import spotify_etl
+from spotify_etl.cli import output
+from spotify_transform.rawzone.layout import LocalZones
 
 DAG_ID = "spotify_pipeline"
 DAG_IDS = ("spotify_pipeline", "spotify_listening_history", "spotify_report_refresh")
@@ -56,7 +59,7 @@ def prepare_environment(home: Path, verbose: bool = False, dags: Path | None = N
     """Point Airflow at a project-local home and quiet its start-up; return AIRFLOW_HOME."""
     # FastAPI's test client (used by dag.test's in-process Execution API) warns on import.
     warnings.filterwarnings("ignore", message=".*starlette.testclient.*")
-    airflow_home = home / ".airflow"
+    airflow_home = LocalZones(home).airflow_home
     airflow_home.mkdir(parents=True, exist_ok=True)
     os.environ.update(
         {
@@ -156,65 +159,15 @@ def run_dag(
     )
 
 
-def format_day(plays: RunOutcome, snapshot: RunOutcome, elapsed: float) -> str:
-    """One line per day of a backfill: the listening run and the daily snapshot."""
-    ext = snapshot.xcoms.get("extract", {})
-    tr = snapshot.xcoms.get("transform", {})
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(ext.get("statuses", {}).items()))
-    fetched = plays.xcoms.get("extract", {}).get("plays", 0)
-    return (
-        f"{snapshot.snapshot_date}: {fetched} plays fetched · {ext.get('playlists')} playlists "
-        f"({statuses}) · {tr.get('entries', 0):,} entries · {elapsed:.1f}s"
+def summary(outcome: RunOutcome, lake: Path, elapsed: float) -> str:
+    """The run's summary as the command line prints it."""
+    return output.run_summary(
+        outcome.dag_id,
+        outcome.snapshot_date,
+        outcome.state,
+        outcome.xcoms,
+        outcome.failed_tasks,
+        outcome.not_run,
+        str(lake),
+        elapsed,
     )
-
-
-def format_summary(outcome: RunOutcome, settings: Any, elapsed: float) -> str:
-    """Human summary of a run: tables, rows, quarantine, lake location and the report query."""
-    lines = [f"{outcome.dag_id} {outcome.snapshot_date}: {outcome.state} in {elapsed:.1f}s"]
-    if not outcome.succeeded:
-        lines.append(f"failed task(s): {', '.join(outcome.failed_tasks) or 'none'}")
-        if outcome.not_run:
-            lines.append(f"not run: {', '.join(outcome.not_run)}")
-        lines.append("the error is logged above; rerun with --verbose for every task log")
-        return "\n".join(lines)
-    if outcome.dag_id == "spotify_report_refresh":
-        lines.append(f"report: {outcome.xcoms.get('report', {}).get('html')}")
-        return "\n".join(lines)
-    if outcome.dag_id == "spotify_listening_history":
-        ext = outcome.xcoms.get("extract", {})
-        tr = outcome.xcoms.get("transform", {})
-        gap = " (gap warning: plays may be missing)" if ext.get("gap_warning") else ""
-        lines.append(f"extract: {ext.get('plays')} plays fetched, cursor {ext.get('cursor')}{gap}")
-        for day, info in sorted(tr.get("partitions", {}).items()):
-            lines.append(f"  plays played_date={day} {info['rows']:>7} rows")
-        if tr.get("skipped"):
-            lines.append(f"  skipped: {tr['skipped']}")
-        lines.append(f"lake: {settings.home.resolve()}")
-        return "\n".join(lines)
-    ext = outcome.xcoms.get("extract", {})
-    tr = outcome.xcoms.get("transform", {})
-    crawl = outcome.xcoms.get("crawl", {})
-    statuses = ", ".join(f"{k} {v}" for k, v in sorted(ext.get("statuses", {}).items()))
-    lines.append(
-        f"extract: {ext.get('playlists')} playlists ({statuses}), {ext.get('api_calls')} API calls"
-    )
-    kinds = ", ".join(f"{n} {k}" for k, n in sorted((tr.get("item_types") or {}).items()))
-    lines.append(
-        f"transform: {tr.get('entries')} entries ({kinds or 'none'}), "
-        f"{tr.get('quarantined')} quarantined"
-    )
-    for table, info in tr.get("tables", {}).items():
-        lines.append(f"  {table:<15} {info['rows']:>7} rows")
-    changes = crawl.get("schema_changes", [])
-    lines.append(f"crawl: {len(crawl.get('tables', {}))} tables, {len(changes)} schema changes")
-    lines.append(f"lake: {settings.home.resolve()}")
-    rep = outcome.xcoms.get("report", {})
-    q = outcome.xcoms.get("query", {})
-    if q:
-        from spotify_etl.cli import _table
-
-        lines.append(f"report {q.get('query')}:")
-        lines.append(_table(q["columns"], q["rows"]))
-    if rep:
-        lines.append(f"report: {rep['html']}")
-    return "\n".join(lines)

@@ -32,11 +32,12 @@ from typing import Any
 import requests
 import spotipy
 from requests.adapters import HTTPAdapter
-from spotipy.oauth2 import SpotifyOAuth, SpotifyOauthError, SpotifyPKCE
+from spotipy.oauth2 import SpotifyOauthError
 from urllib3.util.retry import Retry
 
 from spotify_etl.settings import Settings
-from spotify_etl.sources import (
+from spotify_etl.spotify.oauth import ReauthRequired, make_auth_manager
+from spotify_etl.spotify.responses import (
     BadResponse,
     PlaylistNotFound,
     PlaylistNotVisible,
@@ -49,8 +50,6 @@ from spotify_etl.sources import (
     parse_object,
 )
 
-# Failures of one request that a retry may cure: a connection refused, reset or cut mid-body
-# (`ChunkedEncodingError` is not a `ConnectionError`), a timeout, a body that does not decode.
 TRANSIENT = (
     requests.ConnectionError,
     requests.Timeout,
@@ -58,14 +57,22 @@ TRANSIENT = (
     requests.exceptions.ContentDecodingError,
 )
 
+
 log = logging.getLogger(__name__)
 
-SCOPES = "playlist-read-private playlist-read-collaborative user-read-recently-played"
-DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
+
 ADDITIONAL_TYPES = ("track", "episode")
+
+
 MAX_429_WAITS = 10
+
+
 MAX_ERROR_RETRIES = 5
+
+
 BACKOFF_BASE = 1.0
+
+
 BACKOFF_CAP = 30.0
 
 
@@ -75,10 +82,6 @@ class QuotaExceeded(SourceError):
 
 class RateLimited(SourceError):
     """Spotify asked to wait longer than the configured cap."""
-
-
-class ReauthRequired(SourceError):
-    """The refresh token no longer works: a human must run `spotify-pipeline auth`."""
 
 
 class UserNotRegistered(SourceError):
@@ -105,72 +108,6 @@ class _RecordingSession(requests.Session):
         response = super().request(*args, **kwargs)
         self.last_body = response.content
         return response
-
-
-class _NoInteractiveLogin:
-    """Mixin: a pipeline run must never wait for a browser login or read a terminal.
-
-    spotipy asks for a new authorization code whenever its cached token is unusable (e.g. the
-    refreshed token lacks a scope); the code flow does so through `get_auth_response`, PKCE
-    through `_get_auth_response`, both from `get_authorization_code`: stop there.
-    """
-
-    def get_authorization_code(self, *args: Any, **kwargs: Any) -> str:
-        raise ReauthRequired(
-            "no valid Spotify token and no interactive login in a pipeline run: "
-            "run `spotify-pipeline auth` and store the refresh token it prints"
-        )
-
-    get_auth_response = get_authorization_code
-
-
-class _OAuth(_NoInteractiveLogin, SpotifyOAuth):  # type: ignore[misc]
-    pass
-
-
-class _PKCE(_NoInteractiveLogin, SpotifyPKCE):  # type: ignore[misc]
-    pass
-
-
-def make_auth_manager(
-    settings: Settings, *, interactive: bool = False
-) -> SpotifyOAuth | SpotifyPKCE:
-    """The user-token auth manager: authorization code with a secret, or PKCE without one.
-
-    Args:
-        settings: Credentials and the accounts base URL.
-        interactive: For `spotify-pipeline auth` only: allow the browser login flow.
-    """
-    redirect = settings.redirect_uri or DEFAULT_REDIRECT_URI
-    common: dict[str, Any] = {
-        "client_id": settings.client_id,
-        "redirect_uri": redirect,
-        "scope": SCOPES,
-        "cache_handler": spotipy.MemoryCacheHandler(),
-        "open_browser": False,
-    }
-    manager: SpotifyOAuth | SpotifyPKCE
-    if settings.client_secret:
-        cls_oauth = SpotifyOAuth if interactive else _OAuth
-        manager = cls_oauth(client_secret=settings.client_secret, **common)
-    else:
-        cls_pkce = SpotifyPKCE if interactive else _PKCE
-        manager = cls_pkce(**common)
-    manager.OAUTH_TOKEN_URL = f"{settings.accounts_url}api/token"
-    manager.OAUTH_AUTHORIZE_URL = f"{settings.accounts_url}authorize"
-    if settings.refresh_token and not interactive:
-        # An expired placeholder: the first call refreshes it with the stored refresh token.
-        manager.cache_handler.save_token_to_cache(
-            {
-                "access_token": "",
-                "token_type": "Bearer",
-                "expires_at": 0,
-                "expires_in": 0,
-                "refresh_token": settings.refresh_token,
-                "scope": SCOPES,
-            }
-        )
-    return manager
 
 
 class SpotifyApi:

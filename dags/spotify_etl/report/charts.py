@@ -11,8 +11,8 @@ the page (`viewBox`, width 100%), so the charts fit a phone's width.
 
 from __future__ import annotations
 
+import hashlib
 import html
-import itertools
 from collections.abc import Sequence
 
 # Okabe & Ito (2008), without the yellow (too light on white for thin lines).
@@ -25,8 +25,6 @@ RAMP = ("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#0830
 ADDED, REMOVED = "#0072B2", "#D55E00"
 WIDTH = 480
 FONT = 'font-family="system-ui, sans-serif" font-size="14"'
-
-_ids = itertools.count()
 
 
 def number(value: float) -> str:
@@ -43,7 +41,9 @@ def _esc(text: object) -> str:
 def _figure(
     title: str, summary: str, width: int, height: int, body: str, table: str, key: str = ""
 ) -> str:
-    n = next(_ids)
+    # Ids derived from the chart itself: the same input renders the same HTML (a page's charts
+    # have distinct titles, so their ids differ).
+    n = hashlib.sha256(f"{title}\x1f{summary}".encode()).hexdigest()[:10]
     return (
         f'<figure class="chart"><svg role="img" aria-labelledby="c{n}t c{n}d" '
         f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '

@@ -16,8 +16,8 @@ from urllib.parse import urlparse
 from spotipy.oauth2 import start_local_http_server
 
 from spotify_etl.settings import Settings, SettingsError
-from spotify_etl.sources import SourceError
-from spotify_etl.spotify_client import DEFAULT_REDIRECT_URI, SCOPES, make_auth_manager
+from spotify_etl.spotify.oauth import DEFAULT_REDIRECT_URI, SCOPES, make_auth_manager
+from spotify_etl.spotify.responses import SourceError
 
 
 def login(

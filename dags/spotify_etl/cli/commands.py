@@ -1,0 +1,220 @@
+"""What each `spotify-pipeline` command does, through the pipeline's steps. Only `run` imports
+Airflow (through `runner`); the other commands start fast."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from spotify_etl import settings as settings_mod
+from spotify_etl.cli import output
+from spotify_etl.settings import Settings
+from spotify_transform.rawzone.layout import LocalZones
+
+EXIT_FAILED = 1
+SAMPLE_DAYS = 7  # the bundled sample is a week long (sample_data/timeline.json)
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line without a traceback."""
+
+
+def today() -> str:
+    """Today's date (UTC)."""
+    return datetime.now(UTC).date().isoformat()
+
+
+def load_settings(args: argparse.Namespace, **forced: str) -> Settings:
+    """The settings, with the command's options winning over the environment.
+
+    A lake built with the sample's week (`run` without --date) keeps the week's last day: a
+    single date then answers as that week did on it, so re-running a day never rewrites it
+    with another week's state.
+    """
+    overrides: dict[str, str | None] = {
+        "SPOTIFY_PIPELINE_SOURCE": getattr(args, "source", None),
+        "SPOTIFY_PIPELINE_PLATFORM": getattr(args, "platform", None),
+        "SPOTIFY_PLAYLISTS": ",".join(args.playlist) if getattr(args, "playlist", None) else None,
+        **forced,
+    }
+    loaded = settings_mod.load(overrides=overrides)
+    anchor = lake_sample_anchor(loaded)
+    if anchor and not loaded.sample_anchor:
+        loaded = dataclasses.replace(loaded, sample_anchor=anchor)
+    return loaded
+
+
+def lake_sample_anchor(loaded: Settings) -> str | None:
+    """The anchor of the sample week the lake was built with (`run` without --date), if any."""
+    if loaded.source != "sample":
+        return None
+    path = LocalZones(loaded.home.resolve()).sample_anchor_file
+    if not path.is_file():
+        return None
+    try:
+        return date.fromisoformat(path.read_text(encoding="utf-8").strip()).isoformat()
+    except ValueError:
+        return None
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from spotify_etl.pipeline import context, snapshot
+
+    run = context.for_cli(load_settings(args), args.date)
+    output.print_json(
+        snapshot.extract(
+            run,
+            progress=output.progress,
+            raw_root=args.out and str(args.out.resolve()),
+            force_current=args.force_current,
+        )
+    )
+    return 0
+
+
+def cmd_transform(args: argparse.Namespace) -> int:
+    from spotify_etl.pipeline import context, snapshot
+    from spotify_transform.handler import lambda_handler
+
+    run = context.for_cli(load_settings(args), args.date)
+    event = snapshot.transform_event(run)
+    event["idempotency_key"] = f"cli/{args.date}"
+    if args.raw or args.out:  # explicit folders: run the handler right here
+        event["raw_root"] = str(args.raw.resolve()) if args.raw else run.platform.raw_root
+        event["curated_root"] = str(args.out.resolve()) if args.out else run.platform.curated_root
+        result = lambda_handler(event, None)
+    else:
+        result = run.platform.invoke_transform(event)
+    output.print_json(result)
+    return 0
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from spotify_etl.platforms import get_platform
+
+    if (args.sql is None) == (args.file is None):
+        raise UserError('give either "SQL" or --file F.sql')
+    if args.file is not None:
+        try:
+            text = args.file.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
+    else:
+        text = args.sql
+    result = get_platform(load_settings(args)).query(text, max_rows=args.max_rows)
+    if args.json:
+        output.print_json(result)
+    else:
+        print(output.table(result["columns"], result["rows"]))
+        more = result["row_count"] - len(result["rows"])
+        print(f"({result['row_count']} rows{f', {more} not shown' if more > 0 else ''}; "
+              f"full result: {result['output_location']})")  # fmt: skip
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from spotify_etl.pipeline import context, snapshot
+
+    result = snapshot.report(context.for_cli(load_settings(args), args.date))
+    print(result["html"])
+    if args.open:
+        open_in_browser(str(result["html"]))
+    return 0
+
+
+def open_in_browser(page: str) -> bool:
+    """Open a report page in the default browser, where there is one; say so where not."""
+    import webbrowser
+
+    if page.startswith("s3://"):
+        print(f"the report is in S3 ({page}): download it to open it", file=sys.stderr)
+        return False
+    try:
+        browser = webbrowser.get()
+    except webbrowser.Error:
+        print(f"no browser found here; open {Path(page).as_uri()} yourself", file=sys.stderr)
+        return False
+    return bool(browser.open(Path(page).as_uri()))
+
+
+def cmd_auth(args: argparse.Namespace) -> int:
+    from spotify_etl.spotify import login
+
+    # The login is how a refresh token is obtained: do not require one to exist yet.
+    loaded = load_settings(args, SPOTIFY_PIPELINE_SOURCE="sample")
+    token = login.login(
+        loaded,
+        open_browser=not args.no_browser,
+        timeout=args.timeout,
+        say=output.progress,
+    )
+    print(f"Refresh token:\n{token}")
+    print(login.instructions(loaded), file=sys.stderr)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from spotify_etl.cli import runner
+
+    loaded = load_settings(args)  # fail fast on a bad setting, before Airflow starts
+    if args.date is None and args.dag == runner.DAG_ID:
+        return run_week(args, loaded)
+    settings_mod.export_for_tasks(loaded)
+    home = loaded.home.resolve()
+    t0 = time.monotonic()
+    outcome = runner.run_dag(
+        home,
+        args.date or today(),
+        verbose=args.verbose,
+        dag_file=runner.dags_folder() / f"{args.dag}.py",
+        dag_id=args.dag,
+    )
+    print(runner.summary(outcome, home, time.monotonic() - t0))
+    return 0 if outcome.succeeded else EXIT_FAILED
+
+
+def run_week(args: argparse.Namespace, loaded: Settings) -> int:
+    """`run` without --date: for each day, the listening history and then the daily snapshot.
+
+    With the sample that is its whole week up to today (SPOTIFY_SAMPLE_ANCHOR): a backfill
+    through the very same DAGs, so the report shows a history. Spotify itself serves only the
+    current state, so with it this is today alone.
+    """
+    from spotify_etl import sql
+    from spotify_etl.cli import runner
+
+    home = loaded.home.resolve()
+    if loaded.source == "sample":
+        anchor = loaded.sample_anchor or today()
+        loaded = dataclasses.replace(loaded, sample_anchor=anchor)
+        dates = sql.dates_up_to(anchor, SAMPLE_DAYS)
+        zones = LocalZones(home)
+        zones.home.mkdir(parents=True, exist_ok=True)
+        zones.sample_anchor_file.write_text(anchor + "\n", encoding="utf-8")
+        output.progress(f"the sample's week {dates[0]} … {dates[-1]}: listening history, then "
+                        "the daily snapshot, for each day")  # fmt: skip
+    else:
+        dates = [today()]
+    settings_mod.export_for_tasks(loaded)
+    t0 = time.monotonic()
+    for day in dates:
+        t_day = time.monotonic()
+        plays = runner.run_dag(
+            home, day, verbose=args.verbose,
+            dag_file=runner.dags_folder() / "spotify_listening_history.py",
+            dag_id="spotify_listening_history",
+        )  # fmt: skip
+        if not plays.succeeded:
+            print(runner.summary(plays, home, time.monotonic() - t_day))
+            return EXIT_FAILED
+        snapshot = runner.run_dag(home, day, verbose=args.verbose)
+        if not snapshot.succeeded:
+            print(runner.summary(snapshot, home, time.monotonic() - t_day))
+            return EXIT_FAILED
+        output.progress(output.day_line(day, plays.xcoms, snapshot.xcoms, time.monotonic() - t_day))
+    print(runner.summary(snapshot, home, time.monotonic() - t0))
+    return 0

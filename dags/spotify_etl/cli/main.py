@@ -1,0 +1,162 @@
+"""`spotify-pipeline`: the argument parser (which documents every option in --help) and the
+entry point, which turns every error a user can meet into one line and an exit code.
+
+    spotify-pipeline run [--date D] [--source sample|spotify] [--platform local|aws] [--dag ID]
+    spotify-pipeline extract --date D [--source sample|spotify] [--playlist ID ...] [--out RAW]
+    spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
+    spotify-pipeline query "SQL" | --file F.sql
+    spotify-pipeline report [--date D]
+    spotify-pipeline auth [--no-browser]
+
+A user error prints one line (`error: …`) and exits 2; a failed run or step exits 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from spotify_etl.cli.commands import (
+    UserError,
+    cmd_auth,
+    cmd_extract,
+    cmd_query,
+    cmd_report,
+    cmd_run,
+    cmd_transform,
+    today,
+)
+from spotify_etl.cli.runner import DAG_IDS  # light: Airflow is imported only when a DAG runs
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def _date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also documents every option in --help)."""
+    parser = argparse.ArgumentParser(
+        prog="spotify-pipeline",
+        description="Spotify playlists into a queryable lake: local (DuckDB) or AWS (Athena).",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(p: argparse.ArgumentParser, *, source: bool = False) -> None:
+        if source:
+            p.add_argument(
+                "--source", choices=["sample", "spotify"],
+                help="sample (bundled responses) or spotify (live API); "
+                "default: SPOTIFY_PIPELINE_SOURCE",
+            )  # fmt: skip
+        p.add_argument(
+            "--platform", choices=["local", "aws"],
+            help="default: SPOTIFY_PIPELINE_PLATFORM (local)",
+        )  # fmt: skip
+
+    run = sub.add_parser("run", help="run the whole DAG in-process (Airflow, local database)")
+    run.add_argument(
+        "--date",
+        type=_date,
+        help="run the DAG for this one date; default: the sample's whole week up to today "
+        "(its listening history and daily snapshot, day by day), or today with Spotify",
+    )
+    common(run, source=True)
+    run.add_argument("-v", "--verbose", action="store_true", help="show Airflow's task logs")
+    run.add_argument(
+        "--dag",
+        choices=DAG_IDS,
+        default="spotify_pipeline",
+        help="which DAG to run (default spotify_pipeline; spotify_listening_history pulls plays)",
+    )
+    run.set_defaults(func=cmd_run)
+
+    ext = sub.add_parser("extract", help="extract playlists into the raw zone")
+    ext.add_argument(
+        "--date", type=_date, default=today(), help="partition date (default: today, UTC)"
+    )
+    common(ext, source=True)
+    ext.add_argument(
+        "--playlist",
+        action="append",
+        metavar="ID",
+        help="playlist ID/URI/URL (repeatable); default: SPOTIFY_PLAYLISTS or me",
+    )
+    ext.add_argument("--out", type=Path, help="raw zone root (default: the platform's)")
+    ext.add_argument(
+        "--force-current",
+        action="store_true",
+        help="for a past --date with the live source: write today's state there anyway",
+    )
+    ext.set_defaults(func=cmd_extract)
+
+    tr = sub.add_parser("transform", help="turn one raw date partition into curated Parquet")
+    tr.add_argument(
+        "--date", type=_date, default=today(), help="partition date (default: today, UTC)"
+    )
+    common(tr)
+    tr.add_argument("--raw", type=Path, help="raw zone root (default: the platform's)")
+    tr.add_argument("--out", type=Path, help="curated zone root (default: the platform's)")
+    tr.set_defaults(func=cmd_transform)
+
+    q = sub.add_parser("query", help="run Athena SQL on the current platform")
+    q.add_argument("sql", nargs="?", help="one SQL statement (Athena/Trino dialect)")
+    q.add_argument("--file", type=Path, help="read the SQL from a file")
+    q.add_argument("--max-rows", type=int, default=20, help="rows to print (default 20)")
+    q.add_argument("--json", action="store_true", help="print the result as JSON")
+    common(q)
+    q.set_defaults(func=cmd_query)
+
+    rp = sub.add_parser("report", help="write the date's report (JSON + HTML with charts)")
+    rp.add_argument(
+        "--date", type=_date, default=today(), help="snapshot date (default: today, UTC)"
+    )
+    rp.add_argument("--open", action="store_true", help="open the page in the default browser")
+    common(rp)
+    rp.set_defaults(func=cmd_report)
+
+    au = sub.add_parser("auth", help="log in once in a browser and print a refresh token")
+    au.add_argument("--no-browser", action="store_true", help="print the address only")
+    au.add_argument(
+        "--timeout", type=float, default=300, help="seconds to wait for the redirect (300)"
+    )
+    au.set_defaults(func=cmd_auth)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the console script."""
+    from spotify_etl.platforms.base import PlatformError
+    from spotify_etl.settings import SettingsError
+    from spotify_etl.spotify.responses import SourceError
+    from spotify_etl.sql import SqlError
+    from spotify_transform.errors import TransformError
+    from spotify_transform.storage import StorageError
+
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except (UserError, SettingsError, SqlError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (PlatformError, TransformError, StorageError, SourceError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # output piped into `head` and the like
+        return 0
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The hourly listening history's steps: extract → transform → catalog."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import date, timedelta
+from typing import Any
+
+from spotify_etl.extract.recently_played import extract_recently_played
+from spotify_etl.pipeline.context import Run
+from spotify_etl.pipeline.snapshot import get_source
+from spotify_transform.tables import PLAYS_TABLE
+
+
+def extract(run: Run) -> dict[str, Any]:
+    """Fetch new plays since the stored cursor into the raw zone of the run's day."""
+    return extract_recently_played(
+        run.platform.store,
+        get_source(run.settings, run.date),
+        run.platform.raw_root,
+        run.date,
+        run.run_id,
+    )
+
+
+def transform_event(run: Run, played_dates: Sequence[str] = ()) -> dict[str, Any]:
+    """The transform event for the listening history: every `played_date` the run's fetches
+    hold plays of (a first run, a paused DAG or a day of failed runs brings plays days late),
+    plus the run's day and the day before."""
+    day = date.fromisoformat(run.date)
+    dates = {(day - timedelta(days=1)).isoformat(), day.isoformat(), *played_dates}
+    return {
+        "dataset": "plays",
+        "played_dates": sorted(dates),
+        "raw_root": run.platform.raw_root,
+        "curated_root": run.platform.curated_root,
+        "idempotency_key": f"spotify_listening_history/{run.run_id}/{run.date}",
+    }
+
+
+def transform(run: Run, played_dates: Sequence[str] = ()) -> dict[str, Any]:
+    """Rebuild every `plays` partition the run's fetches touch (`played_dates`)."""
+    return run.platform.invoke_transform(transform_event(run, played_dates))
+
+
+def catalog(run: Run, played_dates: Sequence[str]) -> dict[str, Any]:
+    """Make the run's `plays` partitions queryable: registered directly in the catalog when the
+    table is there (no crawl: the hourly listening run must not pay one each hour), crawled
+    only the first time, when the table itself is new."""
+    started = time.monotonic()
+    result = run.platform.register_partitions(PLAYS_TABLE, list(played_dates))
+    if result.get("crawl_needed"):
+        result["crawl"] = run.platform.crawl()
+    return {**result, "seconds": round(time.monotonic() - started, 3)}

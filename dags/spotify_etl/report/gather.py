@@ -1,0 +1,185 @@
+"""The report's figures (I/O): the curated tables and views through the platform's query engine
+(the same Athena SQL on both platforms), and the raw zone's manifests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from spotify_etl import sql
+from spotify_etl.platforms import Platform
+from spotify_etl.report.cost import billed_bytes, monthly_cost, run_cost
+from spotify_etl.report.labels import UNKNOWN_ARTIST, artist_labels, parse_bool
+from spotify_etl.settings import PRICES, Settings
+from spotify_transform.rawzone.listening import read_plays
+from spotify_transform.rawzone.manifest import read_snapshot
+from spotify_transform.tables import SNAPSHOT_TABLES
+from spotify_transform.uris import is_s3, split_s3
+
+
+def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
+    result = platform.query(sql, max_rows=5000)
+    scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
+    return [list(r) for r in result["rows"]]
+
+
+# The report's query files (sql/reports/), each run for the report's date.
+REPORT_QUERIES = (
+    "quarantine_reasons", "leaderboard_top10", "release_decades", "changes_summary",
+    "listening_last14", "item_kinds", "playlist_history", "changes_by_day", "artists_over_time",
+    "listening_hours", "top_tracks_played", "top_artists_played",
+)  # fmt: skip
+
+
+def gather(
+    settings: Settings, platform: Platform, snapshot_date: str, run: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Collect the report's figures for one date (run: XComs of the DAG run, when known)."""
+    run = run or {}
+    d = snapshot_date
+    scanned: list[int] = []
+    counts: dict[str, int] = {}
+    for name in SNAPSHOT_TABLES:
+        sql_count = f"SELECT count(*) FROM {name} WHERE snapshot_date = '{d}'"
+        found = _rows(platform, sql_count, scanned)
+        counts[name] = int(found[0][0]) if found and found[0][0] is not None else 0
+
+    def report(name: str) -> list[list[Any]]:
+        return _rows(
+            platform, sql.render(sql.load(f"reports/{name}.sql"), snapshot_date=d), scanned
+        )
+
+    q = {name: report(name) for name in REPORT_QUERIES}
+    checks_sql = sql.key_checks(d)
+    failed_checks = _rows(platform, checks_sql, scanned)
+    manifest = read_snapshot(platform.store, platform.raw_root, d)
+    transform = run.get("transform", {})
+    crawl = run.get("crawl", {})
+    incomplete = [
+        {"playlist_id": p.playlist_id, "name": p.name, "status": p.status, "message": p.message}
+        for p in (manifest.playlists if manifest else ())
+        if p.status in ("incomplete", "error")
+    ]
+    prices = {**PRICES, **settings.prices}
+    cost = run_cost(
+        platform.name == "aws",
+        prices,
+        settings.lambda_memory_mb,
+        float(transform.get("seconds", 0) or 0),
+        float(crawl.get("seconds", 0) or 0),
+        scanned,
+    )
+    zone_bytes = zone_sizes(platform) if platform.name == "aws" else {}
+    monthly = monthly_cost(
+        cost, billed_bytes(scanned), zone_bytes, prices, settings.lambda_memory_mb
+    ) if platform.name == "aws" else None  # fmt: skip
+    return {
+        "snapshot_date": d,
+        "platform": platform.name,
+        "rows": counts,
+        "entries_in": transform.get("entries"),
+        "quarantined": {r[0]: int(r[1]) for r in q["quarantine_reasons"]},
+        "item_types": transform.get("item_types") or {},
+        "api": {
+            "calls": manifest.run.api_calls if manifest else None,
+            "http_429": manifest.run.http_429 if manifest else None,
+            "statuses": dict(manifest.statuses) if manifest else {},
+            "shapes": dict(manifest.api_shape) if manifest else {},
+        },
+        "incomplete_playlists": incomplete,
+        "non_track_entries": [
+            {"playlist": str(r[0]), "item_type": str(r[1]), "entries": int(r[2])}
+            for r in q["item_kinds"]
+        ],
+        "listening_gaps": listening_gaps(platform, d),
+        "schema_changes": crawl.get("schema_changes", []),
+        "playlist_changes": [
+            {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in q["changes_summary"]
+        ],
+        "top_artists": [
+            {"artist": label, "entries": int(r[1]), "playlists": int(r[2]), "artist_id": r[3]}
+            for r, label in zip(
+                q["leaderboard_top10"], artist_labels(q["leaderboard_top10"]), strict=True
+            )
+        ],
+        "release_decades": [
+            {"decade": int(r[0]), "entries": int(r[1])} for r in q["release_decades"]
+        ],
+        "listening_daily": [
+            {"date": str(r[0]), "plays": int(r[1])} for r in reversed(q["listening_last14"])
+        ],
+        "playlist_history": [
+            {"date": str(r[0]), "playlist_id": r[1], "name": r[2],
+             "items": None if r[3] is None else int(r[3]), "readable": parse_bool(r[4]) is True,
+             "public": parse_bool(r[5])}
+            for r in q["playlist_history"]
+        ],
+        "changes_by_day": [
+            {"date": str(r[0]), "playlist_id": r[1], "change": r[2], "tracks": int(r[3])}
+            for r in q["changes_by_day"]
+        ],
+        "artists_over_time": [
+            {"date": str(r[0]), "artist_id": r[1], "artist": r[2], "entries": int(r[3])}
+            for r in q["artists_over_time"]
+        ],
+        "listening_hours": [
+            {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])}
+            for r in q["listening_hours"]
+        ],
+        "top_tracks_played": [
+            {"track": label, "artist": str(r[1] or UNKNOWN_ARTIST), "plays": int(r[2]),
+             "track_id": r[3]}
+            for r, label in zip(
+                q["top_tracks_played"],
+                artist_labels([[r[0] or "unknown track", r[3]] for r in q["top_tracks_played"]]),
+                strict=True,
+            )
+        ],
+        "top_artists_played": [
+            {"artist": label, "plays": int(r[1]), "artist_id": r[2]}
+            for r, label in zip(
+                q["top_artists_played"], artist_labels(q["top_artists_played"]), strict=True
+            )
+        ],
+        "checks": {
+            "run": checks_sql.count("\nUNION ALL\n") + 1,
+            "failed": [
+                {"table": r[0], "problem": r[1], "key": r[2], "rows": int(r[3])}
+                for r in failed_checks
+            ],
+        },
+        "bytes_scanned": sum(scanned),
+        "queries": len(scanned),
+        "bytes_billed": billed_bytes(scanned) if platform.name == "aws" else 0,
+        "cost_estimate": cost,
+        "monthly_cost_estimate": monthly,
+    }  # fmt: skip
+
+
+def zone_sizes(platform: Platform) -> dict[str, int]:
+    """Bytes stored per zone (S3: every object listed)."""
+    out: dict[str, int] = {}
+    client = platform.store.s3_client
+    for zone, root in (("raw", platform.raw_root), ("curated", platform.curated_root)):
+        if client is None or not is_s3(root):
+            continue
+        bucket = split_s3(root)[0]
+        total = 0
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            total += sum(int(o["Size"]) for o in page.get("Contents", []))
+        out[zone] = total
+    return out
+
+
+def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> list[dict[str, Any]]:
+    """Hourly fetches of the last `days` days whose full page began after the stored cursor:
+    plays may be missing between the two (Spotify keeps only the last 50)."""
+    gaps: list[dict[str, Any]] = []
+    for day in sql.dates_up_to(snapshot_date, days):
+        manifest = read_plays(platform.store, platform.raw_root, day)
+        for entry in manifest.runs if manifest else ():
+            gaps += [
+                {"extracted_date": day, "run_id": entry.run_id, "after": f.after, "file": f.file}
+                for f in entry.fetches
+                if f.gap_warning
+            ]
+    return gaps
