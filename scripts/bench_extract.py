@@ -29,9 +29,10 @@ import spotipy  # noqa: E402
 from tests import synthetic as syn  # noqa: E402
 from tests.stub_spotify import StubSpotify, StubState  # noqa: E402
 
-from spotify_etl.extract import ExtractRequest, extract  # noqa: E402
+from spotify_etl.extract.playlists import ExtractRequest, extract  # noqa: E402
 from spotify_etl.settings import load  # noqa: E402
-from spotify_etl.spotify_client import SpotifyApi, make_auth_manager  # noqa: E402
+from spotify_etl.spotify.client import SpotifyApi  # noqa: E402
+from spotify_etl.spotify.oauth import make_auth_manager  # noqa: E402
 from spotify_transform.storage import ByteStore  # noqa: E402
 
 LIMIT = 50
@@ -135,7 +136,7 @@ def main() -> int:
             start = time.perf_counter()
             naive_calls = naive(stub)
             naive_s = time.perf_counter() - start
-            assert set(manifest["statuses"]) <= {"ok", "unchanged"}, manifest["statuses"]
+            assert set(manifest.statuses) <= {"ok", "unchanged"}, manifest.statuses
             rows.append((day, source.api_calls, ours_s, naive_calls, naive_s))
         target = math.ceil(args.playlists / LIMIT) + sum(
             1 + math.ceil(sizes[p] / LIMIT) for p in changed

@@ -1,4 +1,4 @@
-"""Benchmark the docker compose stack as a user meets it (figures for the README).
+"""Benchmark the docker compose stack as a user meets it (figures for docs/compose.md).
 
 In a clean copy of the project, with the quickstart's images built:
 - up → every service healthy: cold (fresh volumes: initdb and the migration) and warm (after

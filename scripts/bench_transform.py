@@ -110,9 +110,9 @@ def response_files(raw_root: Path) -> list[Path]:
 
 # ------------------------------------------------------------------------------ contenders
 def worker_ours(raw: Path, out: Path) -> None:
-    from spotify_etl.cli import main
+    from spotify_etl.cli.main import main
 
-    # A generous limit: the baseline (the code before issue #16) quarantined local files and
+    # A generous limit: an earlier baseline (`--baseline-code`) may quarantine local files and
     # null entries; the contenders must not fail on the very data they are compared on.
     code = main(["transform", "--date", DATE, "--raw", str(raw), "--out", str(out)])
     if code:

@@ -52,7 +52,7 @@ def preflight(env: str, environ: dict[str, str]) -> tuple[Path, dict[str, str]]:
     if not bucket:
         raise DeployError(
             "TF_STATE_BUCKET is not set: the versioned S3 bucket that keeps Terraform's state "
-            "(README, Deploy to AWS, step 2)"
+            "(docs/aws.md, deploy by hand, step 2)"
         )
     region = (
         environ.get("TF_STATE_REGION")

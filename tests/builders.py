@@ -6,7 +6,9 @@ import json
 import random
 from typing import Any
 
-from spotify_transform.normalize import PlaylistFiles, RawFile
+from spotify_transform.normalize.model import PlaylistFiles
+from spotify_transform.normalize.parsing import RawFile
+from spotify_transform.rawzone.manifest import SnapshotManifest
 from tests import synthetic as syn
 
 ME = "test_user"
@@ -65,3 +67,9 @@ def playlist_files(
         )
         pages.append((offset, RawFile(f"{base}/items-{offset:06d}.json", body(page))))
     return PlaylistFiles(playlist_id, RawFile(f"{base}/playlist.json", body(meta)), tuple(pages))
+
+
+def manifest_json(manifest: SnapshotManifest) -> dict[str, Any]:
+    """A manifest as its file says it (the raw zone's contract is the JSON, not the class)."""
+    parsed: dict[str, Any] = json.loads(manifest.to_json())
+    return parsed

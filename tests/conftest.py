@@ -18,8 +18,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from spotify_etl.extract import ExtractRequest, extract
-from spotify_etl.sources import SampleSource
+from spotify_etl.extract.playlists import ExtractRequest, extract
+from spotify_etl.spotify.sample import SampleSource
 from spotify_transform.storage import ByteStore
 from tests.stub_spotify import StubSpotify
 

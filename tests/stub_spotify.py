@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from spotify_etl.sources import SampleSource
+from spotify_etl.spotify.sample import SampleSource
 
 REMOVED = re.compile(
     r"^/v1/(playlists/[^/]+/tracks|tracks$|albums$|artists$|users/[^/]+/playlists|browse/|"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -47,24 +48,14 @@ def test_dag_is_configured_explicitly(dagbag: Any, dag_id: str, schedule: str) -
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
 
 
-def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
+def test_dag_wires_the_steps_in_order(dagbag: Any) -> None:
     dag = dagbag.dags["spotify_pipeline"]
-    assert set(dag.task_ids) == {
-        "extract",
-        "plan",
-        "transform_shard",
-        "transform",
-        "crawl",
-        "check",
-        "query",
-        "report",
-    }
     downstream = {t.task_id: sorted(t.downstream_task_ids) for t in dag.tasks}
     assert downstream == {
-        "extract": ["check", "plan", "report", "transform", "transform_shard"],
-        "plan": ["transform_shard"],
-        "transform_shard": ["transform"],
-        "transform": ["check", "crawl", "report"],
+        "extract": ["check", "plan", "report"],
+        "plan": ["transform"],
+        "transform": ["merge"],
+        "merge": ["check", "crawl", "report"],
         "crawl": ["check", "report"],
         "check": ["query"],
         "query": ["report"],
@@ -73,8 +64,41 @@ def test_dag_wires_the_five_steps_in_order(dagbag: Any) -> None:
     for task in dag.tasks:
         assert task.retries >= 2, task.task_id
         assert task.doc_md, f"{task.task_id} has no Markdown docs"
-    # AND the mapped transform never runs more invocations at once than allowed (default 2)
-    assert dag.get_task("transform_shard").max_active_tis_per_dagrun == 2
+    # AND the mapped task is the one that transforms; no setting shaped the DAG at parse time
+    # (the parallel cap is the number of lanes `plan` deals at run time)
+    assert dag.get_task("transform").is_mapped
+    assert dag.get_task("transform").max_active_tis_per_dagrun is None
+
+
+def test_dag_parsing_reads_no_setting_and_skips_the_packages() -> None:
+    # GIVEN the DAGs folder parsed as Airflow does, with a setting that would shape a DAG
+    from airflow.dag_processing.dagbag import DagBag
+
+    code = (
+        "import json, sys; from airflow.dag_processing.dagbag import DagBag; "
+        "bag = DagBag(dag_folder=sys.argv[1]); "
+        "print(json.dumps({d: [(t.task_id, t.max_active_tis_per_dagrun) for t in dag.tasks] "
+        "for d, dag in sorted(bag.dags.items())}))"
+    )
+
+    def parse(parallel: str) -> str:
+        env = {**os.environ, "SPOTIFY_TRANSFORM_MAX_PARALLEL": parallel}
+        out = subprocess.run(
+            [sys.executable, "-c", code, str(DAGS)], env=env, capture_output=True, text=True,
+            check=True,
+        )  # fmt: skip
+        return out.stdout.strip().splitlines()[-1]
+
+    # WHEN the setting changes THEN the parsed DAGs do not
+    assert parse("1") == parse("7")
+    # AND .airflowignore keeps the packages out of parsing: only the three DAG files are read
+    bag = DagBag(dag_folder=str(DAGS))
+    parsed = {Path(stat.file).name for stat in bag.dagbag_stats}
+    assert parsed == {
+        "spotify_pipeline.py",
+        "spotify_listening_history.py",
+        "spotify_report_refresh.py",
+    }
 
 
 def test_assets_are_updated_once_catalogued_and_the_refresh_starts_unpaused(dagbag: Any) -> None:

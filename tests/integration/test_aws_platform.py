@@ -23,7 +23,7 @@ import requests
 from botocore.stub import Stubber
 from moto.server import ThreadedMotoServer
 
-from spotify_etl.extract import ExtractRequest, extract
+from spotify_etl.extract.playlists import ExtractRequest, extract
 from spotify_etl.platforms.aws import (
     AwsClients,
     AwsPlatform,
@@ -32,11 +32,11 @@ from spotify_etl.platforms.aws import (
 )
 from spotify_etl.platforms.base import PlatformError
 from spotify_etl.settings import load
-from spotify_etl.sources import SampleSource
+from spotify_etl.spotify.sample import SampleSource
 from spotify_transform.handler import lambda_handler
+from spotify_transform.rawzone.layout import curated_file
 from spotify_transform.schemas import TABLES, athena_type
 from spotify_transform.storage import ByteStore
-from spotify_transform.transform import curated_file
 
 REGION: Final = "eu-west-1"
 DAY = "2026-11-24"
@@ -451,10 +451,8 @@ def _plays_table() -> None:
     )
 
 
-def _instrumented(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Make the pipeline steps use one platform that records every crawler start."""
-    from spotify_etl import pipeline
-
+def _instrumented() -> tuple[AwsPlatform, list[str]]:
+    """One platform that records every crawler start."""
     p = platform()
     started: list[str] = []
 
@@ -462,23 +460,21 @@ def _instrumented(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         started.append(str(params.get("Name") or params.get("name")))
 
     p.clients.glue.meta.events.register("provide-client-params.glue.StartCrawler", record)
-    monkeypatch.setattr(pipeline, "get_platform", lambda settings: p)
-    return started
+    return p, started
 
 
-def test_hourly_runs_register_new_played_dates_without_a_crawl(
-    aws: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_hourly_runs_register_new_played_dates_without_a_crawl(aws: str) -> None:
     # GIVEN a catalogued `plays` table (the daily crawl made it) and the hourly catalog step
-    from spotify_etl import pipeline
+    from spotify_etl.pipeline import listening
+    from spotify_etl.pipeline.context import Run
 
     _glue_setup()
     _plays_table()
-    started = _instrumented(monkeypatch)
-    settings = load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"})
+    p, started = _instrumented()
+    run = Run(load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"}), p, "2026-11-24")
     # WHEN two hourly runs on one day catalog their plays partitions
-    first = pipeline.run_catalog_plays(settings, ["2026-11-23", "2026-11-24"])
-    second = pipeline.run_catalog_plays(settings, ["2026-11-24"])
+    first = listening.catalog(run, ["2026-11-23", "2026-11-24"])
+    second = listening.catalog(run, ["2026-11-24"])
     # THEN no crawl started; the first registered both dates, the second found them there
     assert started == []
     assert first["added"] == ["2026-11-23", "2026-11-24"] and not first["crawl_needed"]
@@ -493,11 +489,10 @@ def test_hourly_runs_register_new_played_dates_without_a_crawl(
     ]
 
 
-def test_the_first_listening_run_crawls_once_to_create_the_table(
-    aws: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_the_first_listening_run_crawls_once_to_create_the_table(aws: str) -> None:
     # GIVEN a catalog without `plays` yet, and a crawler that finishes at once
-    from spotify_etl import pipeline
+    from spotify_etl.pipeline import listening
+    from spotify_etl.pipeline.context import Run
 
     requests.post(
         f"{aws}/moto-api/state-manager/set-transition",
@@ -505,8 +500,8 @@ def test_the_first_listening_run_crawls_once_to_create_the_table(
         timeout=10,
     )
     _glue_setup()
-    started = _instrumented(monkeypatch)
-    settings = load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"})
+    p, started = _instrumented()
+    run = Run(load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"}), p, "2026-11-24")
     # WHEN the catalog step runs THEN it crawls, once
-    result = pipeline.run_catalog_plays(settings, ["2026-11-24"])
+    result = listening.catalog(run, ["2026-11-24"])
     assert result["crawl_needed"] is True and started == [NAMES["GLUE_CRAWLER"]]

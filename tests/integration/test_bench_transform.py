@@ -8,8 +8,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
+from spotify_transform.handler import run_request as run
+from spotify_transform.jobs.playlists import TransformRequest
 from spotify_transform.storage import ByteStore
-from spotify_transform.transform import TransformRequest, run
 
 SCRIPT = Path(__file__).parents[2] / "scripts" / "bench_transform.py"
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from spotify_etl.extract import ExtractRequest, extract
-from spotify_etl.sources import SampleSource
+from spotify_etl.extract.playlists import ExtractRequest, extract
+from spotify_etl.spotify.sample import SampleSource
 from spotify_transform.storage import ByteStore
 
 ROOT = Path(__file__).parents[2]

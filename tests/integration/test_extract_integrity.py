@@ -10,10 +10,13 @@ from typing import Any
 
 import polars as pl
 
-from spotify_etl.extract import ExtractRequest, extract
-from spotify_etl.spotify_client import MAX_ERROR_RETRIES
+from spotify_etl.extract.playlists import ExtractRequest, extract
+from spotify_etl.spotify.client import MAX_ERROR_RETRIES
+from spotify_transform.handler import run_request as run
+from spotify_transform.jobs.playlists import TransformRequest
+from spotify_transform.rawzone.layout import curated_file
 from spotify_transform.storage import ByteStore
-from spotify_transform.transform import TransformRequest, curated_file, run
+from tests.builders import manifest_json
 from tests.integration.test_extract_live import (
     DAY,
     PAGED,
@@ -154,8 +157,8 @@ def test_an_explicit_id_still_reads_a_followed_playlist(stub: StubSpotify, tmp_p
     # GIVEN the friend's playlist named explicitly
     hidden = "6UeSakyzhiEt4NB3UAd6NQ"
     # WHEN extracted
-    manifest = extract(
-        ByteStore(), api(stub), ExtractRequest(DAY, str(tmp_path), (hidden,), "test")
+    manifest = manifest_json(
+        extract(ByteStore(), api(stub), ExtractRequest(DAY, str(tmp_path), (hidden,), "test"))
     )
     # THEN it is asked for (and, its contents not being visible, recorded so)
     assert _status(manifest, hidden)["status"] == "not_visible"

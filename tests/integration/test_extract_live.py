@@ -10,18 +10,14 @@ from typing import Any
 import orjson
 import pytest
 
-from spotify_etl import pipeline
-from spotify_etl.extract import ExtractRequest, extract
+from spotify_etl.extract.playlists import ExtractRequest, extract
+from spotify_etl.pipeline import context, snapshot
 from spotify_etl.settings import Settings, load
-from spotify_etl.sources import PlaylistNotFound, SourceError
-from spotify_etl.spotify_client import (
-    QuotaExceeded,
-    RateLimited,
-    ReauthRequired,
-    SpotifyApi,
-    UserNotRegistered,
-)
+from spotify_etl.spotify.client import QuotaExceeded, RateLimited, SpotifyApi, UserNotRegistered
+from spotify_etl.spotify.oauth import ReauthRequired
+from spotify_etl.spotify.responses import PlaylistNotFound, SourceError
 from spotify_transform.storage import ByteStore
+from tests.builders import manifest_json
 from tests.stub_spotify import Fault, StubSpotify, bodies
 
 DAY = "2026-11-24"
@@ -47,7 +43,9 @@ def api(stub: StubSpotify, sleeps: Sleeps | None = None, **extra: str) -> Spotif
 def run_extract(
     stub: StubSpotify, root: Path, source: SpotifyApi, day: str = DAY
 ) -> dict[str, Any]:
-    return extract(ByteStore(), source, ExtractRequest(day, str(root), ("me",), "test"))
+    return manifest_json(
+        extract(ByteStore(), source, ExtractRequest(day, str(root), ("me",), "test"))
+    )
 
 
 def partition(root: Path, day: str = DAY) -> Path:
@@ -160,7 +158,9 @@ def test_unknown_and_forbidden_playlists_are_reported_and_skipped(
     stub.state.pages = {k: v for k, v in stub.state.pages.items() if k[0] != LEGACY}
     ids = ("deleted000000000000000", "37i9dQZF1DXcBWIGoYBM5M", LEGACY, PAGED)
     # WHEN extracted
-    manifest = extract(ByteStore(), api(stub), ExtractRequest(DAY, str(tmp_path), ids, "t"))
+    manifest = manifest_json(
+        extract(ByteStore(), api(stub), ExtractRequest(DAY, str(tmp_path), ids, "t"))
+    )
     # THEN statuses say why, and the good playlist is complete
     status = {p["playlist_id"]: p["status"] for p in manifest["playlists"]}
     assert status == {
@@ -211,16 +211,18 @@ def test_rotated_refresh_token_replaces_the_old_one(stub: StubSpotify, tmp_path:
 def test_past_date_without_raw_data_fails_and_existing_is_reused(
     stub: StubSpotify, tmp_path: Path
 ) -> None:
-    settings = load({**stub.env(), "SPOTIFY_PIPELINE_HOME": str(tmp_path)})
+    run = context.for_cli(
+        load({**stub.env(), "SPOTIFY_PIPELINE_HOME": str(tmp_path)}), "2026-11-01"
+    )
     # WHEN a past date has no raw partition THEN the live extract refuses to mislabel today's data
     with pytest.raises(SourceError, match="Spotify serves only today's state"):
-        pipeline.run_extract(settings, "2026-11-01", today="2026-11-25")
+        snapshot.extract(run, today="2026-11-25")
     # WHEN forced THEN today's state is written there deliberately
-    forced = pipeline.run_extract(settings, "2026-11-01", today="2026-11-25", force_current=True)
+    forced = snapshot.extract(run, today="2026-11-25", force_current=True)
     assert forced["statuses"]["ok"] == 5
     # AND a later run for that date reuses it without calling Spotify
     calls = len(stub.state.requests)
-    reused = pipeline.run_extract(settings, "2026-11-01", today="2026-11-25")
+    reused = snapshot.extract(run, today="2026-11-25")
     assert reused["reused"] is True
     assert len(stub.state.requests) == calls
 
@@ -253,7 +255,7 @@ def test_cli_extract_against_the_stub(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # GIVEN the environment pointing at a server that behaves like Spotify
-    from spotify_etl.cli import main
+    from spotify_etl.cli.main import main
 
     for key, value in stub.env().items():
         monkeypatch.setenv(key, value)
@@ -277,7 +279,7 @@ def test_cli_extract_reports_reauth_in_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from spotify_etl.cli import main
+    from spotify_etl.cli.main import main
 
     stub.state.invalid_grant = True
     for key, value in stub.env().items():
@@ -311,7 +313,7 @@ def test_auth_round_trip_token_stored_as_printed_extracts(
     import urllib.request
     from urllib.parse import parse_qs, urlparse
 
-    from spotify_etl.cli import main
+    from spotify_etl.cli.main import main
 
     port = _free_port()
     env = {**stub.env(), "SPOTIPY_REDIRECT_URI": f"http://127.0.0.1:{port}/callback"}
@@ -372,8 +374,10 @@ def test_auth_round_trip_token_stored_as_printed_extracts(
 
     in_task = settings_mod.load_in_task()
     assert (in_task.client_id, in_task.refresh_token) == (login, token)
-    manifest = extract(
-        ByteStore(), SpotifyApi(in_task), ExtractRequest(DAY, str(tmp_path / "conn"), (PAGED,))
+    manifest = manifest_json(
+        extract(
+            ByteStore(), SpotifyApi(in_task), ExtractRequest(DAY, str(tmp_path / "conn"), (PAGED,))
+        )
     )
     assert manifest["statuses"] == {"ok": 1}
 

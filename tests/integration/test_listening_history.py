@@ -12,13 +12,16 @@ import orjson
 import polars as pl
 import pytest
 
-from spotify_etl.extract import extract_recently_played
+from spotify_etl.extract.recently_played import extract_recently_played
 from spotify_etl.settings import load
-from spotify_etl.sources import SampleSource, SourceError
-from spotify_etl.spotify_client import SpotifyApi
+from spotify_etl.spotify.client import SpotifyApi
+from spotify_etl.spotify.responses import SourceError
+from spotify_etl.spotify.sample import SampleSource
+from spotify_transform.errors import TransformError
 from spotify_transform.handler import lambda_handler
+from spotify_transform.jobs.plays import run_plays
+from spotify_transform.rawzone.layout import curated_file
 from spotify_transform.storage import ByteStore
-from spotify_transform.transform import TransformError, curated_file, run_plays
 from tests.stub_spotify import Fault, StubSpotify, StubState
 
 TRACK = {"id": "t" * 22, "type": "track", "is_local": False, "name": "x"}
@@ -221,7 +224,7 @@ def test_plays_fetched_days_late_all_reach_plays(
     # run, a paused DAG, a day of failed runs), after a normal fetch on the 20th itself
     from datetime import date, timedelta
 
-    from spotify_etl import pipeline
+    from spotify_etl.pipeline import context, listening
     from spotify_etl.platforms.local import LocalPlatform
 
     settings = load({**stub.env(), "SPOTIFY_PIPELINE_HOME": str(tmp_path)})
@@ -237,11 +240,10 @@ def test_plays_fetched_days_late_all_reach_plays(
     fetched_late = (date(2026, 11, 21) + timedelta(days=late_days)).isoformat()
     results = []
     for day in ("2026-11-20", fetched_late):
-        extracted = pipeline.run_extract_plays(settings, day, f"run-{day}")
+        run = context.for_cli(settings, day, f"run-{day}")
+        extracted = listening.extract(run)
         # WHEN each run transforms what its fetches touched
-        results.append(
-            pipeline.run_transform_plays(settings, day, f"run-{day}", extracted["played_dates"])
-        )
+        results.append(listening.transform(run, extracted["played_dates"]))
     # THEN every play that reached the raw zone is in `plays`, once, in its own partition
     rows = {
         day: pl.read_parquet(curated_file(platform.curated_root, "plays", day)).height

@@ -11,27 +11,32 @@ from typing import Any
 
 import pytest
 
-from spotify_etl import pipeline
-from spotify_etl.cli import main
+from spotify_etl.cli.main import main
+from spotify_etl.pipeline import context, snapshot
+from spotify_etl.pipeline.context import Run
 from spotify_etl.platforms.local import LocalPlatform
-from spotify_etl.report import render_html
+from spotify_etl.report.page import render_html
 from spotify_etl.settings import load
 from tests.browser import view
 from tests.conftest import ARTIFACTS, SAMPLE_DATE
 
 
+def _run(home: Path) -> Run:
+    return context.for_cli(load({"SPOTIFY_PIPELINE_HOME": str(home)}), SAMPLE_DATE)
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Path:
-    settings = load({"SPOTIFY_PIPELINE_HOME": str(tmp_path)})
-    pipeline.run_extract(settings, SAMPLE_DATE)
-    pipeline.run_transform(settings, SAMPLE_DATE)
-    pipeline.run_crawl(settings)
+    run = _run(tmp_path)
+    snapshot.extract(run)
+    snapshot.merge(run, [snapshot.transform(run, [0])])
+    snapshot.crawl(run)
     return tmp_path
 
 
 def test_report_json_holds_the_runs_figures(home: Path) -> None:
     # WHEN the report of the sample date is written
-    where = pipeline.run_report(load({"SPOTIFY_PIPELINE_HOME": str(home)}), SAMPLE_DATE)
+    where = snapshot.report(_run(home))
     report = json.loads(Path(where["json"]).read_text())
     # THEN rows, quarantine, API calls, artists, decades and a zero local cost are in it
     assert report["rows"]["playlist_items"] == 335  # every position, whatever it holds
@@ -55,7 +60,7 @@ def test_report_json_holds_the_runs_figures(home: Path) -> None:
 
 def test_report_page_is_self_contained(home: Path) -> None:
     # GIVEN the report of a single date (no history yet)
-    where = pipeline.run_report(load({"SPOTIFY_PIPELINE_HOME": str(home)}), SAMPLE_DATE)
+    where = snapshot.report(_run(home))
     page = Path(where["html"]).read_text()
     # THEN nothing is fetched from anywhere and no script runs
     assert not re.search(r'(src|href)="(https?:)?//', page)
@@ -181,14 +186,13 @@ def test_every_saved_athena_query_runs_as_saved(home: Path) -> None:
     # GIVEN the report templates as Terraform saves them (terraform/envs/*/main.tf renders the
     # date placeholder as the latest snapshot, with this very text)
     from spotify_etl import sql
-    from spotify_etl.platforms.local import LocalPlatform
 
     main_tf = (Path(__file__).parents[2] / "terraform" / "envs" / "dev" / "main.tf").read_text()
     assert f'"{sql.DATE_PLACEHOLDER}", "{sql.LATEST_SNAPSHOT}"' in main_tf
     folder = Path(sql.__file__).parent / "reports"
     platform = LocalPlatform(home)
     for report in sorted(folder.glob("*.sql")):
-        saved = sql.as_saved_query(report.read_text())
+        saved = report.read_text().replace(sql.DATE_PLACEHOLDER, sql.LATEST_SNAPSHOT)
         # WHEN each runs as saved THEN it has no placeholder left and answers
         assert "{{" not in saved, report.name
         assert platform.query(saved)["columns"], report.name
@@ -213,17 +217,17 @@ def test_report_reads_athena_text_values_as_the_local_ones(
     sample_week: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     # GIVEN the week's lake, queried once natively and once with Athena-shaped text results
-    from spotify_etl import report
+    from spotify_etl.report.gather import gather
 
     home, _ = sample_week
     settings = load({"SPOTIFY_PIPELINE_HOME": str(home)})
-    native = report.gather(settings, LocalPlatform(home), SAMPLE_DATE)
-    texts = report.gather(settings, AthenaShapedResults(home), SAMPLE_DATE)
+    native = gather(settings, LocalPlatform(home), SAMPLE_DATE)
+    texts = gather(settings, AthenaShapedResults(home), SAMPLE_DATE)
     # THEN visibility and readability are the same booleans (not the truthy text 'false')
     assert texts["playlist_history"] == native["playlist_history"]
     assert {x["public"] for x in texts["playlist_history"]} == {True, False}
     # AND the page renders the same changes from them
-    page = report.render_html(texts)
+    page = render_html(texts)
     assert "made private" in page and "renamed from “Road Trip 🚗”" in page
     assert (
         texts["checks"] == native["checks"]

@@ -1,4 +1,4 @@
-"""The docker compose stack for real, as a new user meets it (README, "Run it in Docker").
+"""The docker compose stack for real, as a new user meets it (docs/compose.md).
 
 From a clean copy of the project: `./scripts/stack up` (the quickstart) → every service healthy →
 log in through the simple auth manager (`POST /auth/token`) → unpause and trigger

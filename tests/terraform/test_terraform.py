@@ -20,7 +20,7 @@ import hcl2
 import pytest
 from hcl2 import SerializationOptions
 
-from spotify_transform.schemas import TABLES
+from spotify_transform.tables import TABLES
 
 ROOT = Path(__file__).parents[2]
 TF = ROOT / "terraform"

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from spotify_etl import charts
+from spotify_etl.report import charts
 
 EVIL = '<script>alert("x")</script> & Co'
 
@@ -96,7 +96,7 @@ def test_a_missing_value_breaks_the_line_instead_of_bridging_it() -> None:
 
 def test_a_playlist_that_stops_being_extracted_is_an_event() -> None:
     # GIVEN a playlist seen on two snapshots and gone on the third
-    from spotify_etl.report import playlist_events
+    from spotify_etl.report.changes import playlist_events
 
     def row(day: str, pid: str, name: str) -> dict[str, object]:
         return {"date": day, "playlist_id": pid, "name": name, "items": 3, "readable": True,
@@ -112,3 +112,15 @@ def test_a_playlist_that_stops_being_extracted_is_an_event() -> None:
     }  # fmt: skip
     # WHEN the events are listed THEN its disappearance is one, on the first date without it
     assert playlist_events(report) == [("2026-11-03", "Old", "no longer extracted")]
+
+
+def test_the_same_input_renders_the_same_html() -> None:
+    # GIVEN a chart drawn, then other charts, then the first one again
+    first = charts.bars("Most played", [("a", 3), ("b", 1)], "plays")
+    charts.lines("Sizes", ["d1", "d2"], [("x", [1, 2])], "entries")
+    again = charts.bars("Most played", [("a", 3), ("b", 1)], "plays")
+    # THEN it is byte for byte the same (no counter leaks from one render into the next)
+    assert again == first
+    # AND two different charts on one page still get different ids
+    ids = re.findall(r'id="([^"]+)"', first + charts.bars("Other", [("a", 3)], "plays"))
+    assert len(ids) == len(set(ids))

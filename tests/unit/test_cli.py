@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from spotify_etl.cli import build_parser, main
+from spotify_etl.cli.main import build_parser, main
 from spotify_etl.platforms.local import LocalPlatform
-from spotify_etl.sources import SampleSource
+from spotify_etl.spotify.sample import SampleSource
 from tests.conftest import SAMPLE_DATE, SAMPLE_PLAYLISTS
 
 
@@ -217,7 +217,7 @@ def test_report_open_without_a_browser_says_where_the_page_is(
 ) -> None:
     import webbrowser
 
-    from spotify_etl.cli import open_in_browser
+    from spotify_etl.cli.commands import open_in_browser
 
     def none() -> None:
         raise webbrowser.Error("could not locate runnable browser")
@@ -244,4 +244,12 @@ def test_a_single_date_in_a_sample_week_lake_answers_as_that_week(
     raw = tmp_path / "raw" / "spotify" / "playlists" / "snapshot_date=2026-11-21"
     road = raw / f"playlist_id={SAMPLE_PLAYLISTS[1]}" / "playlist.json"  # Road Trip
     assert json.loads(road.read_bytes())["name"] == "Road Trip 🚗"
-    assert os.environ["SPOTIFY_SAMPLE_ANCHOR"] == "2026-11-24"  # and so do the DAG's tasks
+    # AND a DAG run from this lake hands that week to its tasks (through their environment)
+    import argparse
+
+    from spotify_etl.cli.commands import load_settings
+    from spotify_etl.settings import export_for_tasks
+
+    exported: dict[str, str] = {}
+    export_for_tasks(load_settings(argparse.Namespace()), exported)
+    assert exported["SPOTIFY_SAMPLE_ANCHOR"] == "2026-11-24"

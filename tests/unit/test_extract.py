@@ -1,4 +1,4 @@
-"""The raw zone and its manifest, written from the sample source (the contract of DESIGN §3)."""
+"""The raw zone and its manifest, written from the sample source (docs/data-contracts.md)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,11 @@ from typing import Any
 import orjson
 import pytest
 
-from spotify_etl.extract import ExtractRequest, extract
-from spotify_etl.sources import PlaylistNotFound, Response, SampleSource
+from spotify_etl.extract.playlists import ExtractRequest, extract
+from spotify_etl.spotify.responses import PlaylistNotFound, Response
+from spotify_etl.spotify.sample import SampleSource
 from spotify_transform.storage import ByteStore
+from tests.builders import manifest_json
 from tests.conftest import SAMPLE_DATE, SAMPLE_PLAYLISTS
 
 SAMPLE = SampleSource().root
@@ -77,8 +79,8 @@ def test_extract_copies_unchanged_playlists_from_previous_date(
     # GIVEN the sample extracted yesterday (fixture) and unchanged snapshot ids today
     source = SampleSource()
     # WHEN the next date is extracted
-    manifest = extract(
-        store, source, ExtractRequest("2026-11-25", raw_root, SAMPLE_PLAYLISTS, "t2")
+    manifest = manifest_json(
+        extract(store, source, ExtractRequest("2026-11-25", raw_root, SAMPLE_PLAYLISTS, "t2"))
     )
     # THEN unchanged playlists cost one call each and their pages are copied, complete
     assert manifest["statuses"] == {"unchanged": 4, "not_visible": 1}
@@ -127,7 +129,9 @@ def test_extract_reports_unknown_playlist_and_goes_on(tmp_path: Path, store: Byt
     # GIVEN one known and one unknown playlist ID
     ids = ("1h0CEZCm6IbFTbxThn6Xcs", "nope00000000000000000A")
     # WHEN extracted
-    manifest = extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, str(tmp_path), ids))
+    manifest = manifest_json(
+        extract(store, SampleSource(), ExtractRequest(SAMPLE_DATE, str(tmp_path), ids))
+    )
     # THEN the unknown one is not_found with a message, the other is ok
     by_id = {p["playlist_id"]: p for p in manifest["playlists"]}
     assert by_id["nope00000000000000000A"]["status"] == "not_found"
@@ -153,7 +157,7 @@ def test_manifest_records_the_capability_probe(raw_root: str) -> None:
 
 
 def test_probe_sees_legacy_fields() -> None:
-    from spotify_etl.extract import probe
+    from spotify_etl.extract.probe import probe
 
     meta = orjson.loads((SAMPLE / "playlists" / VISIBLE[0] / "playlist.json").read_bytes())
     page = orjson.loads((SAMPLE / "playlists" / VISIBLE[0] / "items-000000.json").read_bytes())
@@ -170,7 +174,9 @@ def test_extract_me_reads_owned_playlists_and_skips_followed_ones(
     # GIVEN the sample user's listing: five own playlists (one empty) and one a friend owns
     source = SampleSource()
     # WHEN `me` is extracted
-    manifest = extract(store, source, ExtractRequest(SAMPLE_DATE, str(tmp_path), ("me",)))
+    manifest = manifest_json(
+        extract(store, source, ExtractRequest(SAMPLE_DATE, str(tmp_path), ("me",)))
+    )
     by_id = {p["playlist_id"]: p for p in manifest["playlists"]}
     # THEN the followed one is `skipped` without a call, the five others are read whole
     assert manifest["statuses"] == {"ok": 5, "skipped": 1}
@@ -187,7 +193,9 @@ def test_extract_me_reads_owned_playlists_and_skips_followed_ones(
     assert source.api_calls == 1 + 1 + 5 + 8
     # AND the next day, with every listed snapshot id unchanged, one call does it all
     tomorrow = SampleSource()
-    again = extract(store, tomorrow, ExtractRequest("2026-11-25", str(tmp_path), ("me",)))
+    again = manifest_json(
+        extract(store, tomorrow, ExtractRequest("2026-11-25", str(tmp_path), ("me",)))
+    )
     assert again["statuses"] == {"unchanged": 5, "skipped": 1}
     assert tomorrow.api_calls == 1
 
@@ -195,7 +203,7 @@ def test_extract_me_reads_owned_playlists_and_skips_followed_ones(
 def test_sort_listing_counts_null_entries_and_null_ids_and_never_reads_them() -> None:
     # GIVEN a real-looking listing page with a null entry, a null id, a repeat, a collaborative
     # playlist of someone else's and a followed one
-    from spotify_etl.extract import Listed, sort_listing
+    from spotify_etl.extract.listing import Listed, sort_listing
 
     me = {"id": "me"}
     page = {
@@ -212,7 +220,7 @@ def test_sort_listing_counts_null_entries_and_null_ids_and_never_reads_them() ->
     listing = sort_listing([page], "me")
     # THEN only the owned and collaborative ones are read; the rest is counted or skipped
     assert listing.read == [Listed("own", "s1"), Listed("collab", None)]
-    assert [s["playlist_id"] for s in listing.skipped] == ["follow"]
+    assert [(s.playlist_id, s.status) for s in listing.skipped] == [("follow", "skipped")]
     assert listing.counts == {
         "listed": 6,
         "null_entries": 1,

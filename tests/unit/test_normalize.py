@@ -1,4 +1,4 @@
-"""The normalisation rules of DESIGN §4, each on both API shapes."""
+"""The normalisation rules of docs/data-contracts.md, each on both API shapes."""
 
 from __future__ import annotations
 
@@ -9,14 +9,10 @@ from datetime import UTC, date, datetime
 import polars as pl
 import pytest
 
-from spotify_transform.normalize import (
-    Normalized,
-    PlaylistFiles,
-    RawFile,
-    combine,
-    normalize_playlists,
-    release_date,
-)
+from spotify_transform.normalize.dimensions import combine
+from spotify_transform.normalize.model import Normalized, PlaylistFiles
+from spotify_transform.normalize.parsing import RawFile, release_date
+from spotify_transform.normalize.playlists import normalize_playlists
 from spotify_transform.schemas import TABLES
 from tests import builders as b
 from tests import synthetic as syn

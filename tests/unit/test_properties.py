@@ -18,8 +18,10 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from spotify_transform.handler import run_request as run
+from spotify_transform.jobs.playlists import TransformRequest
+from spotify_transform.rawzone.layout import raw_partition
 from spotify_transform.storage import ByteStore
-from spotify_transform.transform import TransformRequest, raw_partition, run
 from tests import synthetic as syn
 from tests.builders import ME
 

@@ -47,10 +47,18 @@ def test_data_dictionary_doc_is_generated_from_the_contracts() -> None:
     assert (ROOT / "docs" / "data-dictionary.md").read_text(encoding="utf-8") == module.render()
 
 
-def test_asset_tables_are_the_snapshot_contract_tables() -> None:
-    from spotify_etl.assets import SNAPSHOT_TABLES
+def test_the_table_list_and_the_column_contracts_agree() -> None:
+    # GIVEN the list of tables (stdlib, read at DAG parse time) and the column contracts
+    from spotify_transform import tables
 
-    assert tuple(n for n, t in TABLES.items() if t.partition == "snapshot_date") == SNAPSHOT_TABLES
+    # THEN they name the same tables with the same partition keys, and the snapshot tables
+    # (one Airflow Asset each) are exactly those partitioned by snapshot_date
+    assert tuple(TABLES) == tables.TABLES
+    assert {n: t.partition for n, t in TABLES.items()} == {
+        n: tables.partition_key(n) for n in tables.TABLES
+    }
+    snapshot = tuple(n for n, t in TABLES.items() if t.partition == "snapshot_date")
+    assert snapshot == tables.SNAPSHOT_TABLES
 
 
 def test_report_date_prefers_snapshots_then_plays_then_the_run_date() -> None:

@@ -197,14 +197,28 @@ def test_bad_parallelism_settings_name_themselves(name: str, value: str) -> None
         load({name: value})
 
 
-def test_the_dag_file_reads_the_parallelism_without_ever_failing_its_parse() -> None:
-    # GIVEN the parse-time reader the DAG file uses
-    from spotify_etl.settings import transform_max_parallel_at_parse as at_parse
+@pytest.mark.parametrize(
+    ("shards", "parallel", "lanes"),
+    [
+        ("1", "2", [[0]]),
+        ("5", "2", [[0, 2, 4], [1, 3]]),
+        ("3", "8", [[0], [1], [2]]),
+        ("64", "1", [list(range(64))]),
+    ],
+)
+def test_plan_deals_the_shards_into_at_most_the_parallel_cap_of_lanes(
+    shards: str, parallel: str, lanes: list[list[int]]
+) -> None:
+    # GIVEN a split transform and a cap on parallel invocations, read at run time
+    from spotify_etl.pipeline.snapshot import plan
 
-    # THEN a good value is taken, a bad one falls back (the first task then names it)
-    assert at_parse({"SPOTIFY_TRANSFORM_MAX_PARALLEL": "5"}) == 5
-    assert at_parse({"SPOTIFY_TRANSFORM_MAX_PARALLEL": "lots"}) == 2
-    assert at_parse({}) == 2
+    settings = load(
+        {"SPOTIFY_TRANSFORM_SHARDS": shards, "SPOTIFY_TRANSFORM_MAX_PARALLEL": parallel}
+    )
+    # WHEN the DAG's plan task deals them THEN no more lanes (mapped tasks, each invoking its
+    # shards one after another) than the cap, and every shard exactly once
+    assert plan(settings) == lanes
+    assert sorted(s for lane in lanes for s in lane) == list(range(int(shards)))
 
 
 def test_sample_anchor_is_a_date_or_the_runs_own() -> None:

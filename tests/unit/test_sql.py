@@ -131,7 +131,7 @@ def test_key_checks_find_a_readable_playlist_short_of_its_item_count() -> None:
 
 def test_monthly_cost_at_the_schedules_matches_a_hand_computation() -> None:
     # GIVEN a run's per-run figures, the report's scan, the zones' sizes and the default prices
-    from spotify_etl.report import monthly_cost
+    from spotify_etl.report.cost import monthly_cost
     from spotify_etl.settings import PRICES
 
     per_run = {"lambda_usd": 0.01, "crawler_usd": 0.146667, "athena_usd": 0.01}
@@ -149,7 +149,7 @@ def test_monthly_cost_at_the_schedules_matches_a_hand_computation() -> None:
 
 
 def test_artists_sharing_a_name_are_told_apart_and_others_keep_theirs() -> None:
-    from spotify_etl.report import artist_labels
+    from spotify_etl.report.labels import artist_labels
 
     rows = [["Velvet", 23, 4, "gcY04PX6cOtmrMwKx9v0Yg"], ["Rain", 20, 4, "r1"],
             ["Velvet", 13, 3, "wG1JkZm8DqBdGJrqH41Uh4"]]  # fmt: skip
@@ -158,7 +158,7 @@ def test_artists_sharing_a_name_are_told_apart_and_others_keep_theirs() -> None:
 
 def test_athena_bills_each_query_at_least_10_mb_rounded_up_to_the_megabyte() -> None:
     # GIVEN queries that scanned nothing, a little, just over 10 MB, and 1 GB
-    from spotify_etl.report import billed_bytes
+    from spotify_etl.report.cost import billed_bytes
 
     mb = 1024 * 1024
     # WHEN billed THEN each is rounded up to the next MB, and none below 10 MB

@@ -9,17 +9,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from spotify_transform.errors import TransformError
 from spotify_transform.handler import lambda_handler, parse_event
+from spotify_transform.handler import run_request as run
+from spotify_transform.jobs.playlists import TransformRequest
+from spotify_transform.rawzone.layout import PART_FILE, curated_file, raw_partition
 from spotify_transform.schemas import TABLES
 from spotify_transform.storage import ByteStore
-from spotify_transform.transform import (
-    PART_FILE,
-    TransformError,
-    TransformRequest,
-    curated_file,
-    raw_partition,
-    run,
-)
 from tests.conftest import SAMPLE_DATE
 
 SNAPSHOT_TABLES = [t for t in TABLES if t != "plays"]
@@ -359,7 +355,7 @@ def test_importing_the_transform_tunes_the_allocator_unless_already_set(
     if preset is not None:
         env["_RJEM_MALLOC_CONF"] = preset
     code = (
-        "import os, sys, spotify_transform.transform; "
+        "import os, sys, spotify_transform.jobs.playlists; "
         "assert 'polars' in sys.modules; print(os.environ['_RJEM_MALLOC_CONF'])"
     )
     # WHEN it imports the transform (and with it polars, which writes its own defaults first)
