@@ -158,7 +158,7 @@ def test_bad_arguments_exit_2_with_usage(
 def test_non_run_commands_do_not_import_airflow(tmp_path: Path) -> None:
     # WHEN extract, transform and query run in a fresh interpreter
     code = (
-        "import sys; from spotify_etl.cli import main; "
+        "import sys; from spotify_etl.cli.main import main; "
         f"main(['extract', '--date', '{SAMPLE_DATE}', '--out', sys.argv[1] + '/r']); "
         f"main(['transform', '--date', '{SAMPLE_DATE}', "
         "'--raw', sys.argv[1] + '/r', '--out', sys.argv[1] + '/c']); "
@@ -175,7 +175,7 @@ def test_non_run_commands_do_not_import_airflow(tmp_path: Path) -> None:
 def test_extract_never_imports_polars(tmp_path: Path) -> None:
     # GIVEN a fresh interpreter (the console script's), and the layout in its own stdlib module
     code = (
-        "import sys; from spotify_etl.cli import main; "
+        "import sys; from spotify_etl.cli.main import main; "
         f"code = main(['extract', '--date', '{SAMPLE_DATE}', '--source', 'sample', "
         f"'--out', {str(tmp_path / 'raw')!r}]); "
         "print(code, sorted(m for m in ('polars', 'duckdb', 'airflow') if m in sys.modules))"

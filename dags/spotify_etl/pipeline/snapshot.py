@@ -147,6 +147,6 @@ def query(run: Run) -> dict[str, Any]:
 
 def report(run: Run, figures: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write the date's report (JSON + HTML with charts); return where it is."""
-    from spotify_etl.report import write_report
+    from spotify_etl.report.writer import write_report
 
     return write_report(run.settings, run.platform, run.date, figures)
