@@ -10,11 +10,11 @@ newer than the cursor is recorded as a gap warning in that day's `_manifest.json
 `extract` → `transform` → `crawl` (which then updates the `spotify_pipeline.curated.plays`
 Asset)
 
-The transform rebuilds every `plays` partition (`played_date`) that the run's fetches hold plays
-of (plays can be fetched days late: a first run, a paused DAG, a day of failed runs), each from
-every fetch that holds plays of it; overlapping fetches collapse on `played_at`, so plays are
-never duplicated and none that reached the raw zone is missing. Same platform, settings and
-transform function as `spotify_pipeline`.
+The transform rebuilds every `plays` partition (`played_date`) that any fetch stored since the
+last rebuild holds plays of: what to rebuild comes from the raw zone, never from this run's date,
+so a backfill, a cleared run or a run whose transform failed cannot strand a play. Each date is
+rebuilt from every fetch that holds plays of it; overlapping fetches collapse on `played_at`.
+Same platform, settings and transform function as `spotify_pipeline`.
 """
 
 from __future__ import annotations
@@ -62,11 +62,11 @@ def spotify_listening_history() -> None:
     @task
     def transform(extracted: dict[str, Any]) -> dict[str, Any]:
         """#### Transform
-        Rebuilds every `plays` partition the run's fetches touch.
+        Rebuilds every `plays` partition that fetches stored since the last rebuild touch.
         """
         from spotify_etl.pipeline import context, listening
 
-        return listening.transform(context.in_task(), extracted.get("played_dates", []))
+        return listening.transform(context.in_task())
 
     @task(outlets=[PLAYS])
     def crawl(transformed: dict[str, Any]) -> dict[str, Any]:

@@ -2,11 +2,11 @@
 ### Spotify report refresh
 
 Rebuilds the run report (JSON + HTML with charts) whenever curated tables change: scheduled on
-the Assets the transforms update (`spotify_pipeline.curated.*`), so a new playlist snapshot or
-new plays from the hourly listening history refresh the page without waiting for the next
-daily run. It reports on the newest snapshot date named by the triggering events. The events are
-emitted once the catalog knows the new partitions (after `check` / `crawl`), and this DAG starts
-unpaused.
+the Assets the transforms update (`spotify_pipeline.curated.*`), so a new playlist snapshot, new
+plays from the hourly listening history or an imported data export refresh the page without
+waiting for the next daily run. It reports on the newest snapshot date named by the triggering
+events. The events are emitted once the catalog knows the new partitions (after `check` /
+`crawl`), and this DAG starts unpaused.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import pendulum
 from airflow.sdk import Asset, AssetAny, dag, get_current_context, task
 
 from spotify_etl.assets import asset_name
-from spotify_transform.tables import PLAYS_TABLE
+from spotify_transform.tables import PLAYS_TABLE, STREAMS_TABLE
 
 DAG_ID = "spotify_report_refresh"
 
@@ -26,7 +26,9 @@ DAG_ID = "spotify_report_refresh"
 @dag(
     dag_id=DAG_ID,
     schedule=AssetAny(
-        Asset(name=asset_name("playlist_items")), Asset(name=asset_name(PLAYS_TABLE))
+        Asset(name=asset_name("playlist_items")),
+        Asset(name=asset_name(PLAYS_TABLE)),
+        Asset(name=asset_name(STREAMS_TABLE)),
     ),
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,

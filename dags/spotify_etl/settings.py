@@ -74,6 +74,7 @@ class Settings:
     accounts_url: str = "https://accounts.spotify.com/"
     aws: Mapping[str, str] = field(default_factory=dict)
     sample_anchor: str | None = None
+    import_incognito: Literal["drop", "keep"] = "drop"
 
 
 def parse_playlists(value: str) -> tuple[str, ...]:
@@ -229,6 +230,7 @@ def load(
                 f"SPOTIFY_SAMPLE_ANCHOR={anchor!r} is not a date (YYYY-MM-DD): the day the "
                 "bundled sample's week ends on, or empty for the run's own date"
             ) from None
+    incognito = _choice(merged, "SPOTIFY_IMPORT_INCOGNITO", ("drop", "keep"), "drop")
     prices = {
         name: _number(merged, name, default, 0, float("inf"), "a price in USD (0 or more)")
         for name, default in PRICES.items()
@@ -250,6 +252,7 @@ def load(
         accounts_url=_url(merged, "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"),
         aws=aws,
         sample_anchor=anchor,
+        import_incognito=incognito,  # type: ignore[arg-type]
         **creds,
     )
 

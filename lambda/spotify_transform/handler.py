@@ -7,8 +7,10 @@ JSON summary. The event is the same on both platforms:
      "max_quarantine_ratio": 0.05, "idempotency_key": "spotify_pipeline/<run_id>/2026-11-25",
      "stage": "all" | "shard" | "merge", "shard": 0, "shards": 1}
 
-or, for the listening history, {"dataset": "plays", "played_dates": [...], "raw_root": …,
-"curated_root": …}.
+or, for the listening history, {"dataset": "plays", "raw_root": …, "curated_root": …}; for the
+data export, {"dataset": "streams", "stage": "file", "file": {"path", "kind", "sha256"}, …} once
+per export file, then {"dataset": "streams", "stage": "merge", "files": [...], "import_id": …,
+"new_files": [...], "keep_incognito": false, …}.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import time
 from typing import Any
 
 from spotify_transform.errors import TransformError
-from spotify_transform.jobs import playlists, plays, shards
+from spotify_transform.jobs import playlists, plays, shards, streams
 from spotify_transform.jobs.playlists import TransformRequest
 from spotify_transform.storage import ByteStore
 from spotify_transform.uris import is_s3
@@ -86,14 +88,36 @@ def run_request(store: ByteStore, request: TransformRequest) -> dict[str, object
 
 
 def _plays(event: dict[str, Any]) -> dict[str, Any]:
-    dates = event.get("played_dates")
     raw, curated = str(event.get("raw_root") or ""), str(event.get("curated_root") or "")
-    if not isinstance(dates, list) or not dates or not raw or not curated:
-        raise TransformError("a plays event needs raw_root, curated_root and played_dates")
+    also = event.get("played_dates") or []
+    if not raw or not curated or not isinstance(also, list):
+        raise TransformError("a plays event needs raw_root and curated_root (played_dates: a list)")
     try:
-        return plays.run_plays(_store(raw, curated), raw, curated, [str(d) for d in dates])
+        return plays.run_plays(_store(raw, curated), raw, curated, [str(d) for d in also])
     except ValueError:
-        raise TransformError(f"played_dates must be YYYY-MM-DD dates, got {dates}") from None
+        raise TransformError(f"played_dates must be YYYY-MM-DD dates, got {also}") from None
+
+
+def _streams(event: dict[str, Any]) -> dict[str, Any]:
+    raw, curated = str(event.get("raw_root") or ""), str(event.get("curated_root") or "")
+    stage = event.get("stage")
+    if not raw or not curated or stage not in ("file", "merge"):
+        raise TransformError("a streams event needs raw_root, curated_root and stage file or merge")
+    store = _store(raw, curated)
+    try:
+        if stage == "file":
+            return streams.run_file(store, raw, curated, streams.FileRef.of(event["file"]))
+        return streams.run_merge(
+            store,
+            raw,
+            curated,
+            [streams.FileRef.of(f) for f in event["files"]],
+            bool(event.get("keep_incognito", False)),
+            event.get("import_id"),
+            [str(s) for s in event.get("new_files", [])],
+        )
+    except (KeyError, TypeError) as exc:
+        raise TransformError(f"the streams event lacks {exc}") from None
 
 
 def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
@@ -107,12 +131,14 @@ def lambda_handler(event: dict[str, Any], context: Any = None) -> dict[str, Any]
     started = time.monotonic()
     if dataset == "plays":
         result = _plays(event)
+    elif dataset == "streams":
+        result = _streams(event)
     elif dataset == "playlists":
         request = parse_event(event)
         result = run_request(_store(request.raw_root, request.curated_root), request)
         result["seconds"] = round(time.monotonic() - started, 3)
     else:
-        raise TransformError(f"unknown dataset {dataset!r}; use playlists or plays")
+        raise TransformError(f"unknown dataset {dataset!r}; use playlists, plays or streams")
     result["idempotency_key"] = event.get("idempotency_key")
     logger.info(json.dumps({"event": "transform_done", **result}, default=str))
     return result

@@ -188,6 +188,45 @@ PLAYS = Table(
     partition=partition_key("plays"),
 )
 
+STREAMS = Table(
+    "streams",
+    "Every stream a Spotify data export names (a track, an episode or an audiobook chapter), "
+    "once: copies in several files or exports are one row; account-data records only on days "
+    "without extended history. No personal field (IP address, user name) is kept.",
+    (
+        _c("ended_at", TIMESTAMP, "When the stream ended (UTC; to the minute for account data)."),
+        _c("ms_played", I64, "Milliseconds played."),
+        _c("content_type", S, "track, episode, audiobook or unknown."),
+        _c("track_id", S, "Spotify track ID (from spotify_track_uri)."),
+        _c("track_name", S, "Track name."),
+        _c("artist_name", S, "The album's artist, as the export names it."),
+        _c("album_name", S, "Album name."),
+        _c("episode_id", S, "Spotify episode ID (from spotify_episode_uri)."),
+        _c("episode_name", S, "Podcast episode name."),
+        _c("show_name", S, "Podcast show name."),
+        _c("audiobook_title", S, "Audiobook title."),
+        _c("audiobook_chapter_title", S, "Audiobook chapter title."),
+        _c("platform", S, "The device platform as the export says it."),
+        _c("conn_country", S, "Country code of the connection."),
+        _c("reason_start", S, "Why the stream started (trackdone, clickrow, fwdbtn …)."),
+        _c("reason_end", S, "Why the stream ended (trackdone, endplay, fwdbtn …)."),
+        _c("shuffle", B, "Shuffle was on."),
+        _c("skipped", B, "The user skipped to the next item."),
+        _c("offline", B, "Played offline."),
+        _c(
+            "offline_at",
+            TIMESTAMP,
+            "When the offline play happened (offline_timestamp, in "
+            "seconds or milliseconds); NULL when 0 or absent.",
+        ),
+        _c("incognito_mode", B, "Played in a private session."),
+        _c("source", S, "extended (extended streaming history) or account (account data)."),
+        _c("source_file", S, "The export file's name inside the zip (no folders)."),
+        _c("played_date", S, "The UTC day the stream ended (YYYY-MM-DD); partitions are months."),
+    ),
+    partition=partition_key("streams"),
+)
+
 QUARANTINE = Table(
     "quarantine",
     "Entries and files that could not become curated rows, with the reason and raw payload.",
@@ -205,10 +244,28 @@ QUARANTINE = Table(
     ),
 )
 
+IMPORT_QUARANTINE = Table(
+    "import_quarantine",
+    "Export files and records that could not become `streams` rows, with the reason; personal "
+    "fields are left out of the payload (the raw file keeps them).",
+    (
+        _c("source_file", S, "The export file's path inside the zip."),
+        _c("file_sha256", S, "The file's sha256 (where it lies in the raw zone)."),
+        _c("record", I64, "The record's index in the file; NULL when the whole file is bad."),
+        _c("reason", S, f"Why: {', '.join(tables.IMPORT_QUARANTINE_REASONS)}."),
+        _c("detail", S, "Human-readable detail (parser error, the bad value)."),
+        _c("payload", S, "The record's JSON without personal fields; NULL for a whole file."),
+    ),
+    partition=partition_key("import_quarantine"),
+)
+
 TABLES: dict[str, Table] = {
     t.name: t
-    for t in (PLAYLISTS, PLAYLIST_ITEMS, TRACKS, ALBUMS, ARTISTS, TRACK_ARTISTS, PLAYS, QUARANTINE)
-}
+    for t in (
+        PLAYLISTS, PLAYLIST_ITEMS, TRACKS, ALBUMS, ARTISTS, TRACK_ARTISTS, PLAYS, STREAMS,
+        QUARANTINE, IMPORT_QUARANTINE,
+    )
+}  # fmt: skip
 if tuple(TABLES) != tables.TABLES or any(
     t.partition != partition_key(t.name) for t in TABLES.values()
 ):  # pragma: no cover - a contract edited in one place only

@@ -82,20 +82,30 @@ class ByteStore:
 
         Hidden files (leading `.` or `_tmp`) are left out: they are in-flight writes.
         """
+        return sorted(self.list_versions(prefix))
+
+    def list_versions(self, prefix: str) -> dict[str, str]:
+        """Every file below the folder `prefix` with a version that changes whenever the file
+        is written again (S3: size and ETag; locally: size and modification time)."""
+        out: dict[str, str] = {}
         if is_s3(prefix):
             bucket, key = _split(prefix.rstrip("/") + "/")
-            out: list[str] = []
             pages = self._client(prefix).get_paginator("list_objects_v2")
             for page in pages.paginate(Bucket=bucket, Prefix=key):
-                out += [f"{S3_SCHEME}{bucket}/{o['Key']}" for o in page.get("Contents", [])]
-            return sorted(out)
-        out = []
+                for o in page.get("Contents", []):
+                    out[f"{S3_SCHEME}{bucket}/{o['Key']}"] = f"{o.get('Size')}:{o.get('ETag')}"
+            return out
         base = prefix.rstrip("/")
         for folder, dirs, names in os.walk(base):
             dirs[:] = [d for d in dirs if not d.startswith(".")]
             rel = folder[len(base) :].lstrip(os.sep).replace(os.sep, "/")
-            out += [join(base, rel, n) if rel else join(base, n) for n in names if n[0] != "."]
-        return sorted(out)
+            for n in names:
+                if n[0] == ".":
+                    continue
+                path = join(base, rel, n) if rel else join(base, n)
+                stat = (Path(folder) / n).stat()
+                out[path] = f"{stat.st_size}:{stat.st_mtime_ns}"
+        return out
 
     def list_dirs(self, prefix: str) -> list[str]:
         """Names of the immediate sub-folders of `prefix` (hidden ones left out), sorted."""

@@ -13,18 +13,30 @@ PLAYLIST_TABLES = ("playlists", "playlist_items", "tracks", "albums", "artists",
 DIMENSION_TABLES = ("tracks", "albums", "artists", "track_artists")
 QUARANTINE_TABLE = "quarantine"
 PLAYS_TABLE = "plays"
+# The data export's listening history, and what of an import was malformed.
+STREAMS_TABLE = "streams"
+IMPORT_QUARANTINE_TABLE = "import_quarantine"
 # Every curated table, in the data dictionary's order.
-TABLES = (*PLAYLIST_TABLES, PLAYS_TABLE, QUARANTINE_TABLE)
+TABLES = (*PLAYLIST_TABLES, PLAYS_TABLE, STREAMS_TABLE, QUARANTINE_TABLE, IMPORT_QUARANTINE_TABLE)
 # The tables of a daily snapshot (partitioned by snapshot_date): one Airflow Asset each.
 SNAPSHOT_TABLES = (*PLAYLIST_TABLES, QUARANTINE_TABLE)
 
 DEFAULT_PARTITION_KEY = "snapshot_date"
-# Every table is partitioned by the snapshot date, except the listening history.
-PARTITION_KEYS = {PLAYS_TABLE: "played_date"}
+# Every table is partitioned by the snapshot date, except the listening history: the Web API's
+# plays by their UTC day, the export's streams by their UTC month (a lifetime is 120 files of
+# ~8,000 streams, not 3,650 of ~270: every scan of `listening` opens each one), and an import's
+# quarantine by the import.
+PARTITION_KEYS = {
+    PLAYS_TABLE: "played_date",
+    STREAMS_TABLE: "played_month",
+    IMPORT_QUARANTINE_TABLE: "import_id",
+}
 
 # Why input was set aside in `quarantine`: malformed input only, which alone counts toward
 # SPOTIFY_MAX_QUARANTINE_RATIO (docs/data-contracts.md).
 QUARANTINE_REASONS = ("missing_id", "bad_json", "bad_shape")
+# An import's: a file that is not JSON or not an array of records, a record without a time.
+IMPORT_QUARANTINE_REASONS = ("bad_json", "bad_shape", "bad_timestamp")
 
 
 def partition_key(table: str) -> str:

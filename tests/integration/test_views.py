@@ -72,12 +72,12 @@ def lake(tmp_path_factory: pytest.TempPathFactory) -> LocalPlatform:
 
     _write(root, "plays", D2, [
         {"played_at": stamp(8), "track_id": "t1", "track_name": "One",
-         "artist_ids": ["x", "y"], "artist_names": ["Xeno", "Yara"]},
+         "artist_ids": ["x", "y"], "artist_names": ["Xeno", "Yara"], "duration_ms": 200_000},
         {"played_at": stamp(9), "track_id": "t3", "track_name": "Three",
-         "artist_ids": ["x"], "artist_names": ["Xeno"]},
+         "artist_ids": ["x"], "artist_names": ["Xeno"], "duration_ms": 20_000},
         # a track in no extracted playlist: the play itself names its artist
         {"played_at": stamp(10), "track_id": "zz", "track_name": "Zzz",
-         "artist_ids": ["z"], "artist_names": ["Zed"]},
+         "artist_ids": ["z"], "artist_names": ["Zed"], "duration_ms": 180_000},
     ])  # fmt: skip
     platform = LocalPlatform(root)
     platform.crawl()
@@ -154,9 +154,11 @@ def test_playlist_overlap_counts_shared_tracks_per_pair(lake: LocalPlatform) -> 
     ]
 
 
-def test_listening_daily_counts_plays_per_artist(lake: LocalPlatform) -> None:
+def test_listening_daily_counts_listens_per_artist(lake: LocalPlatform) -> None:
     got = rows(
         lake,
-        "SELECT played_date, artist_name, plays FROM listening_daily ORDER BY artist_name NULLS LAST",
+        "SELECT played_date, artist_name, minutes, plays, streams FROM listening_daily ORDER BY artist_name NULLS LAST",
     )
-    assert got == [[D2, "Xeno", 2], [D2, "Yara", 1], [D2, "Zed", 1]]  # never a NULL artist
+    # a listen counts once, for the artist the play names first (never a NULL artist); it
+    # counts as played from 30 s on, as Spotify counts streams
+    assert got == [[D2, "Xeno", 3.7, 1, 2], [D2, "Zed", 3.0, 1, 1]]

@@ -266,14 +266,18 @@ def test_tf_outputs_to_env_writes_names_and_keeps_other_lines(tmp_path: Path) ->
     assert conn == {"conn_type": "aws", "extra": {"region_name": "eu-west-1"}}
 
 
-def test_lambda_may_delete_only_the_shard_staging_area() -> None:
-    # The merge of a split transform deletes its shards; nothing else of curated is deletable.
+def test_lambda_may_delete_only_the_shard_staging_area_and_streams_dates() -> None:
+    # The merge of a split transform deletes its shards, a streams merge the dates it rolls back;
+    # nothing else of curated is deletable.
     tree = parse_dir(TF / "modules" / "iam")
     (lam,) = [
         b for t, n, b in blocks(tree, "data") if t == "aws_iam_policy_document" and n == "lambda"
     ]
     deletes = [s for s in lam["statement"] if "s3:DeleteObject" in s.get("actions", [])]
-    assert [s["resources"] for s in deletes] == [['${var.bucket_arns["curated"]}/_staging/*']]
+    assert [s["resources"] for s in deletes] == [
+        ['${var.bucket_arns["curated"]}/_staging/*'],
+        ['${var.bucket_arns["curated"]}/streams/*'],
+    ]
 
 
 def test_staging_prefixes_expire_in_raw_and_curated() -> None:

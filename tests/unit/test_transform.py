@@ -16,9 +16,8 @@ from spotify_transform.jobs.playlists import TransformRequest
 from spotify_transform.rawzone.layout import PART_FILE, curated_file, raw_partition
 from spotify_transform.schemas import TABLES
 from spotify_transform.storage import ByteStore
+from spotify_transform.tables import SNAPSHOT_TABLES
 from tests.conftest import SAMPLE_DATE
-
-SNAPSHOT_TABLES = [t for t in TABLES if t != "plays"]
 
 
 def _digests(root: Path) -> dict[str, str]:

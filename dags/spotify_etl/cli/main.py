@@ -23,6 +23,7 @@ from spotify_etl.cli.commands import (
     UserError,
     cmd_auth,
     cmd_extract,
+    cmd_import,
     cmd_query,
     cmd_report,
     cmd_run,
@@ -123,6 +124,17 @@ def build_parser() -> argparse.ArgumentParser:
     common(rp)
     rp.set_defaults(func=cmd_report)
 
+    im = sub.add_parser(
+        "import",
+        help="import a Spotify data export (.zip or its folder): raw zone → streams",
+        description="Land every streaming-history file of the export byte for byte, turn "
+        "them into the `streams` table (merged with earlier imports, each stream once) and "
+        "make it queryable. Importing the same export again changes nothing.",
+    )
+    im.add_argument("path", help="the zip Spotify sent, its unpacked folder, or an s3:// URI")
+    common(im)
+    im.set_defaults(func=cmd_import)
+
     au = sub.add_parser("auth", help="log in once in a browser and print a refresh token")
     au.add_argument("--no-browser", action="store_true", help="print the address only")
     au.add_argument(
@@ -134,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script."""
+    from spotify_etl.export.land import ExportError
+    from spotify_etl.pipeline.history import ImportFailed
     from spotify_etl.platforms.base import PlatformError
     from spotify_etl.settings import SettingsError
     from spotify_etl.spotify.responses import SourceError
@@ -144,10 +158,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.func(args)
-    except (UserError, SettingsError, SqlError) as exc:
+    except (UserError, SettingsError, SqlError, ExportError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (PlatformError, TransformError, StorageError, SourceError) as exc:
+    except (PlatformError, TransformError, StorageError, SourceError, ImportFailed) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:

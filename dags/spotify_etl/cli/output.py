@@ -101,3 +101,30 @@ def run_summary(
     if rep:
         lines.append(f"report: {rep['html']}")
     return "\n".join(lines)
+
+
+def import_summary(summary: dict[str, Any], curated_root: str, elapsed: float) -> str:
+    """What an import read, kept and dropped, the dates it spans, and where the data is."""
+    if not summary["committed"]:
+        return (
+            f"nothing new in {summary['source']}: its {summary['files']} files were imported "
+            f"before, and the lake already holds them ({summary['lake']['rows_kept']:,} streams)"
+        )
+    dropped = ", ".join(f"{n:,} {r}" for r, n in summary["dropped"].items() if n) or "none"
+    lake = summary["lake"]
+    bad = summary["bad_files"]
+    lines = [
+        f"import {summary['import_id']} of {summary['source']} in {elapsed:.1f}s: "
+        f"{summary['files']} files ({summary['new_files']} new), {summary['ignored']} other "
+        "files ignored",
+        f"  records read {summary['records_read']:,} · rows kept {summary['rows_kept']:,} · "
+        f"dropped: {dropped} · quarantined {summary['quarantined']:,}"
+        + (f" (whole files: {', '.join(bad)})" if bad else ""),
+        f"  played {summary['first_played']} … {summary['last_played']}",
+        f"  lake: {lake['files']} export files, {lake['rows_kept']:,} streams"
+        + (" (every record accounted for)" if summary["balanced"] else " (COUNTS DO NOT BALANCE)"),
+        f"  data: {curated_root}/streams · try: spotify-pipeline query "
+        '"SELECT year(played_at) AS year, round(sum(ms_played) / 3.6e6) AS hours '
+        'FROM listening GROUP BY 1 ORDER BY 1"',
+    ]
+    return "\n".join(lines)

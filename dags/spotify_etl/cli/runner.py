@@ -89,6 +89,9 @@ def _migrate_once(airflow_home: Path) -> None:
 def _load_dag(path: Path, dag_id: str) -> Any:
     from airflow.dag_processing.dagbag import DagBag
 
+    # pathspec deprecates a pattern class Airflow still uses to read .airflowignore (the filter
+    # goes after Airflow's import, which resets the filters).
+    warnings.filterwarnings("ignore", message=".*GitWildMatchPattern.*")
     bag = DagBag(dag_folder=str(path))
     if bag.import_errors:
         raise RuntimeError(f"the DAG file does not import: {bag.import_errors}")
@@ -127,6 +130,7 @@ def run_dag(
     verbose: bool = False,
     dag_file: Path | None = None,
     dag_id: str = DAG_ID,
+    conf: dict[str, Any] | None = None,
 ) -> RunOutcome:
     """Run a DAG once for `snapshot_date` and report task states and their XComs.
 
@@ -139,6 +143,7 @@ def run_dag(
         verbose: Show Airflow's INFO logs.
         dag_file: Another DAG file to run (benchmarks); default: `spotify_pipeline.py`.
         dag_id: Its DAG ID.
+        conf: The run's params (e.g. the export's `path` for spotify_history_import).
     """
     path = dag_file or dags_folder() / f"{DAG_ID}.py"
     airflow_home = prepare_environment(home, verbose, path.parent)
@@ -147,7 +152,9 @@ def run_dag(
     for task in dag.tasks:
         task.retries = 0
     day = date.fromisoformat(snapshot_date)
-    dag_run = dag.test(logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC))
+    dag_run = dag.test(
+        logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC), run_conf=conf
+    )
     states, xcoms = _collect(dag_run, dag_id)
     return RunOutcome(
         snapshot_date=snapshot_date,

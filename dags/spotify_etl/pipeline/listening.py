@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Sequence
-from datetime import date, timedelta
 from typing import Any
 
 from spotify_etl.extract.recently_played import extract_recently_played
@@ -24,24 +23,20 @@ def extract(run: Run) -> dict[str, Any]:
     )
 
 
-def transform_event(run: Run, played_dates: Sequence[str] = ()) -> dict[str, Any]:
-    """The transform event for the listening history: every `played_date` the run's fetches
-    hold plays of (a first run, a paused DAG or a day of failed runs brings plays days late),
-    plus the run's day and the day before."""
-    day = date.fromisoformat(run.date)
-    dates = {(day - timedelta(days=1)).isoformat(), day.isoformat(), *played_dates}
+def transform_event(run: Run) -> dict[str, Any]:
+    """The transform event for the listening history: the job finds what to rebuild in the raw
+    zone itself (every fetch stored since the last rebuild), whatever this run's date."""
     return {
         "dataset": "plays",
-        "played_dates": sorted(dates),
         "raw_root": run.platform.raw_root,
         "curated_root": run.platform.curated_root,
         "idempotency_key": f"spotify_listening_history/{run.run_id}/{run.date}",
     }
 
 
-def transform(run: Run, played_dates: Sequence[str] = ()) -> dict[str, Any]:
-    """Rebuild every `plays` partition the run's fetches touch (`played_dates`)."""
-    return run.platform.invoke_transform(transform_event(run, played_dates))
+def transform(run: Run) -> dict[str, Any]:
+    """Rebuild every `plays` partition that fetches stored since the last rebuild touch."""
+    return run.platform.invoke_transform(transform_event(run))
 
 
 def catalog(run: Run, played_dates: Sequence[str]) -> dict[str, Any]:

@@ -39,6 +39,9 @@ LAMBDA_READ_TIMEOUT = 960  # seconds: above the 900-second maximum function time
 CRAWL_TIMEOUT = 1800
 QUERY_TIMEOUT = 900
 DONE_QUERY_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
+PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
+PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 
 
 @dataclass(frozen=True)
@@ -187,6 +190,8 @@ class AwsPlatform:
                 f"crawler {name} {last['Status']}: {last.get('ErrorMessage', 'no message')}"
             )
         tables, changes = self.compare_catalog()
+        created = self.ensure_tables(set(tables))
+        changes += [{"table": name, "change": "created empty"} for name in created]
         for view_sql in views().values():  # the analytics views, as Athena views
             self.query(view_sql, max_rows=0)
         return {
@@ -196,6 +201,38 @@ class AwsPlatform:
             "views": sorted(views()),
             "schema_changes": changes,
         }
+
+    def ensure_tables(self, catalogued: set[str]) -> list[str]:
+        """Declare, empty, every contract table the crawler has not created (it creates a table
+        only once its folder holds data): the views read them all, e.g. `listening` reads
+        `streams` before any export was imported."""
+        from spotify_transform.schemas import TABLES, athena_type  # polars: crawl only
+
+        created = []
+        for name, table in TABLES.items():
+            if name in catalogued:
+                continue
+            location = curated_table_root(self.curated_root, name).rstrip("/") + "/"
+            self.clients.glue.create_table(
+                DatabaseName=self.names["GLUE_DATABASE"],
+                TableInput={
+                    "Name": name,
+                    "TableType": "EXTERNAL_TABLE",
+                    "Parameters": {"classification": "parquet"},
+                    "PartitionKeys": [{"Name": table.partition, "Type": "string"}],
+                    "StorageDescriptor": {
+                        "Columns": [
+                            {"Name": c.name, "Type": athena_type(c.dtype)} for c in table.columns
+                        ],
+                        "Location": location,
+                        "InputFormat": PARQUET_INPUT,
+                        "OutputFormat": PARQUET_OUTPUT,
+                        "SerdeInfo": {"SerializationLibrary": PARQUET_SERDE},
+                    },
+                },
+            )
+            created.append(name)
+        return created
 
     def register_partitions(self, table: str, values: list[str]) -> dict[str, Any]:
         """Register partitions of an already catalogued table directly in Glue, without a

@@ -26,7 +26,8 @@ def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
 REPORT_QUERIES = (
     "quarantine_reasons", "leaderboard_top10", "release_decades", "changes_summary",
     "listening_last14", "item_kinds", "playlist_history", "changes_by_day", "artists_over_time",
-    "listening_hours", "top_tracks_played", "top_artists_played",
+    "listening_hours", "top_tracks_played", "top_artists_played", "listening_months",
+    "top_artists_years",
 )  # fmt: skip
 
 
@@ -124,6 +125,15 @@ def gather(
         "listening_hours": [
             {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])}
             for r in q["listening_hours"]
+        ],
+        "listening_months": [
+            {"month": str(r[0]), "minutes": float(r[1]), "plays": int(r[2])}
+            for r in q["listening_months"]
+        ],
+        "top_artists_years": [
+            {"year": str(r[0]), "rank": int(r[1]), "artist": str(r[2]), "minutes": float(r[3]),
+             "plays": int(r[4])}
+            for r in q["top_artists_years"]
         ],
         "top_tracks_played": [
             {"track": label, "artist": str(r[1] or UNKNOWN_ARTIST), "plays": int(r[2]),

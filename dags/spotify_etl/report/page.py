@@ -228,6 +228,35 @@ def _events(r: dict[str, Any]) -> str:
     )
 
 
+def _long_view(r: dict[str, Any]) -> str:
+    """Minutes per month over the years, and each year's top artists (from `listening`)."""
+    months = r.get("listening_months", [])
+    none = (
+        "Only the last days so far: import your Spotify data export "
+        "(spotify-pipeline import my_spotify_data.zip) to see your years."
+    )
+    hours = charts.columns(
+        "Hours listened per month", [m["month"] for m in months],
+        [round(m["minutes"] / 60, 1) for m in months], "hours", empty=none,
+    )  # fmt: skip
+    years: dict[str, list[dict[str, Any]]] = {}
+    for a in r.get("top_artists_years", []):
+        years.setdefault(a["year"], []).append(a)
+    if not years:
+        return hours
+    body = "".join(
+        f"<tr><td>{_e(year)}</td><td>"
+        + _e(", ".join(f"{a['artist']} ({a['minutes'] / 60:,.0f} h)" for a in top))
+        + "</td></tr>"
+        for year, top in years.items()
+    )
+    return (
+        hours + '<h3>Your top artists, year by year (hours listened)</h3><div class="scroll">'
+        '<table><thead><tr><th scope="col">year</th><th scope="col">top five</th></tr></thead>'
+        f"<tbody>{body}</tbody></table></div>"
+    )
+
+
 def _listening(r: dict[str, Any]) -> str:
     d = r["snapshot_date"]
     per_day = {x["date"]: x["plays"] for x in r["listening_daily"]}
@@ -240,6 +269,7 @@ def _listening(r: dict[str, Any]) -> str:
     none = "No plays yet: the listening DAG (spotify_listening_history) fills this in."
     return (
         '<section aria-labelledby="listen"><h2 id="listen">Listening</h2>'
+        + _long_view(r)
         + charts.columns("Plays per day", [_short(x) for x in window],
                          [per_day.get(x, 0) for x in window], "plays", empty=none)
         + charts.heatmap("When you listen: plays by weekday and hour (UTC), last 14 days",

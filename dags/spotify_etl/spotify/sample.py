@@ -144,3 +144,41 @@ class SampleSource:
 
 def _epoch_ms(stamp: str) -> int:
     return int(datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp() * 1000)
+
+
+EXPORT_TEMPLATE = "export/my_spotify_data.zip"
+EXPORT_ANCHOR = date(2026, 11, 24)  # the week's last day the bundled export is dated for
+
+
+def _shift_record(record: dict[str, Any], days: int) -> dict[str, Any]:
+    out = dict(record)
+    if isinstance(out.get("ts"), str):
+        moment = datetime.strptime(out["ts"], "%Y-%m-%dT%H:%M:%SZ") + timedelta(days=days)
+        out["ts"] = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(out.get("endTime"), str):
+        moment = datetime.strptime(out["endTime"], "%Y-%m-%d %H:%M") + timedelta(days=days)
+        out["endTime"] = moment.strftime("%Y-%m-%d %H:%M")
+    offline = out.get("offline_timestamp")
+    if isinstance(offline, int) and offline > 0:
+        out["offline_timestamp"] = offline + days * 86_400 * (1000 if offline >= 10**11 else 1)
+    return out
+
+
+def sample_export(anchor: str | None, folder: Path) -> Path:
+    """The bundled data export (`scripts/make_sample_export.py`) dated for the sample week that
+    ends on `anchor` (its records shifted by whole days), written into `folder`."""
+    import json
+    import zipfile
+
+    template = Path(str(resources.files("spotify_etl") / "sample_data" / EXPORT_TEMPLATE))
+    days = ((date.fromisoformat(anchor) if anchor else date.today()) - EXPORT_ANCHOR).days
+    target = folder / f"my_spotify_data_{(EXPORT_ANCHOR + timedelta(days=days)).isoformat()}.zip"
+    folder.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(template) as src, zipfile.ZipFile(target, "w") as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if days and info.filename.endswith(".json") and data.lstrip().startswith(b"["):
+                records = [_shift_record(r, days) for r in json.loads(data)]
+                data = json.dumps(records, indent=2, ensure_ascii=False).encode()
+            dst.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED)
+    return target

@@ -53,13 +53,30 @@ def load(name: str) -> str:
 
 
 def views() -> dict[str, str]:
-    """The analytics views (`sql/views/<name>.sql`, each one CREATE OR REPLACE VIEW), by name."""
+    """The analytics views (`sql/views/<name>.sql`, each one CREATE OR REPLACE VIEW), by name,
+    in an order that creates every view after the views it reads (`listening` first)."""
     folder = resources.files("spotify_etl.sql") / "views"
-    return {
+    texts = {
         entry.name.removesuffix(".sql"): entry.read_text(encoding="utf-8")
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".sql")
     }
+    reads = {
+        name: {
+            other
+            for other in texts
+            if other != name and re.search(rf"\b(FROM|JOIN)\s+{other}\b", text, re.I)
+        }
+        for name, text in texts.items()
+    }
+    ordered: dict[str, str] = {}
+    while len(ordered) < len(texts):
+        ready = [n for n in texts if n not in ordered and reads[n] <= set(ordered)]
+        if not ready:
+            circle = sorted(set(texts) - set(ordered))
+            raise SqlError(f"views read each other in a circle: {circle}")
+        ordered.update((n, texts[n]) for n in ready)
+    return ordered
 
 
 REFERENCES = (

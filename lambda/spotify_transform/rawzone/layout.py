@@ -10,8 +10,12 @@ or URI under it; nothing else in the project spells a zone path.
     <raw>/spotify/_staging/snapshot_date=D-<uuid>/              an extract's staging (S3)
     <raw>/spotify/recently_played/extracted_date=D/<cursor>.json, _manifest.json
     <raw>/spotify/recently_played/_cursor.json                  the `after` cursor
+    <raw>/spotify/export/files/sha256=<hex>.json                 one export file, byte for byte
+    <raw>/spotify/export/imports/imported_at=<id>/_manifest.json an import's commit
     <curated>/<table>/<partition key>=<value>/part-00000.parquet
     <curated>/_staging/snapshot_date=D/shards=N/shard=NNN/      a split transform's shards
+    <curated>/_derived/streams/sha256=<hex>/v<N>/               one export file, normalised
+    <curated>/_state/<name>.json                                what the curated zone reflects
     <reports>/snapshot_date=D/report.{json,html}                the run report
 
 On the local platform the zones are folders of the lake (`LocalZones`); on AWS they are the
@@ -35,6 +39,7 @@ PART_FILE = "part-00000.parquet"
 PLAYLIST_FILE = "playlist.json"
 SHARD_DONE = "_counters.json"
 
+_PLAYS_FETCH = re.compile(r"/extracted_date=\d{4}-\d{2}-\d{2}/\d{13}\.json$")
 _PLAYLIST_PATH = re.compile(r"/playlist_id=([^/]+)/(playlist\.json|items-(\d{6,})\.json)$")
 
 
@@ -74,6 +79,11 @@ class LocalZones:
     def sample_anchor_file(self) -> Path:
         """The last day of the sample week the lake was built with (`run` without --date)."""
         return self.home / ".sample_anchor"
+
+    @property
+    def sample_export_folder(self) -> Path:
+        """Where the bundled data export, dated for the lake's sample week, is written."""
+        return self.home / "sample-export"
 
     @property
     def airflow_home(self) -> Path:
@@ -173,9 +183,35 @@ def plays_fetch_name(after_ms: int | None) -> str:
     return f"{after_ms or 0:013d}.json"
 
 
+def is_plays_fetch(uri: str) -> bool:
+    """Whether a file of the listening history's folder is a stored fetch (not a manifest)."""
+    return _PLAYS_FETCH.search(uri) is not None
+
+
 def cursor_file(raw_root: str) -> str:
     """The `after` cursor of the last successful recently-played fetch."""
     return join(plays_root(raw_root), CURSOR)
+
+
+# ---------------------------------------------------------------------------- the data export
+def export_root(raw_root: str) -> str:
+    """The raw zone folder of the Spotify data export."""
+    return join(raw_root, "spotify", "export")
+
+
+def export_file(raw_root: str, sha256: str) -> str:
+    """One export file, stored under its content's sha256 (a second copy is the same file)."""
+    return join(export_root(raw_root), "files", f"sha256={sha256}.json")
+
+
+def imports_root(raw_root: str) -> str:
+    """The folder of every import's commit."""
+    return join(export_root(raw_root), "imports")
+
+
+def import_folder(raw_root: str, import_id: str) -> str:
+    """One import's folder: its manifest is the import's commit."""
+    return join(imports_root(raw_root), f"imported_at={import_id}")
 
 
 # ---------------------------------------------------------------------------- curated
@@ -222,6 +258,22 @@ def shard_table_file(staging: str, shard: int, table: str) -> str:
 def shard_done_file(staging: str, shard: int) -> str:
     """Written last by a shard: its presence says the shard is complete."""
     return join(shard_folder(staging, shard), SHARD_DONE)
+
+
+def derived_streams(curated_root: str, sha256: str, version: int) -> str:
+    """One export file normalised (outside every table): what later imports merge with."""
+    return join(curated_root, "_derived", "streams", f"sha256={sha256}", f"v{version}")
+
+
+def derived_part(folder: str, name: str) -> str:
+    """A part of a normalised export file: `rows.parquet`, `quarantine.parquet`, `stats.json`
+    (written last: its presence says the file is done)."""
+    return join(folder, name)
+
+
+def state_file(curated_root: str, name: str) -> str:
+    """What the curated zone reflects of the raw zone (a rebuild's ledger), outside every table."""
+    return join(curated_root, "_state", f"{name}.json")
 
 
 # ---------------------------------------------------------------------------- reports

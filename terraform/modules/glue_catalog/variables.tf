@@ -15,7 +15,7 @@ variable "curated_bucket" {
 
 variable "tables" {
   type        = list(string)
-  description = "Curated tables to crawl (must equal the contracts in lambda/spotify_transform/schemas.py)."
+  description = "Curated tables to crawl (must equal lambda/spotify_transform/tables.py TABLES)."
   default = [
     "playlists",
     "playlist_items",
@@ -24,7 +24,9 @@ variable "tables" {
     "artists",
     "track_artists",
     "plays",
+    "streams",
     "quarantine",
+    "import_quarantine",
   ]
 }
 

@@ -61,6 +61,14 @@ data "aws_iam_policy_document" "lambda" {
     resources = ["${var.bucket_arns["curated"]}/_staging/*"]
   }
 
+  # A streams merge removes the dates no committed export file holds any more (an import that
+  # never committed, rolled back by the next merge).
+  statement {
+    sid       = "RollBackStreamsDates"
+    actions   = ["s3:DeleteObject"]
+    resources = ["${var.bucket_arns["curated"]}/streams/*"]
+  }
+
   statement {
     sid       = "OwnLogs"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]

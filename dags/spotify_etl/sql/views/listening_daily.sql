@@ -1,13 +1,13 @@
--- Plays per day and credited artist, named by the plays themselves: every recently-played
--- response carries its track's artists, so a play never counts under a NULL artist when the
--- response named one. A play of a track with two artists counts once for each (plays per day:
--- count the `plays` table itself).
+-- Listens per day and artist (every listen once, from `listening`): minutes, listens counted
+-- (30 s or more) and all streams. A listen counts for the artist its source names (the export
+-- names the album's artist; an API play, its first credited artist).
 CREATE OR REPLACE VIEW listening_daily AS
 SELECT
-    p.played_date,
-    a.artist_id,
-    element_at(p.artist_names, a.n) AS artist_name,
-    count(*) AS plays
-FROM plays AS p
-CROSS JOIN UNNEST(p.artist_ids) WITH ORDINALITY AS a(artist_id, n)
-GROUP BY p.played_date, a.artist_id, element_at(p.artist_names, a.n)
+    played_date,
+    artist_name,
+    round(sum(ms_played) / 60000.0, 1) AS minutes,
+    count_if(counted) AS plays,
+    count(*) AS streams
+FROM listening
+WHERE content_type = 'track'
+GROUP BY played_date, artist_name

@@ -1,0 +1,160 @@
+"""Land a Spotify data export in the raw zone: every streaming-history JSON file byte for byte,
+under its sha256 (so a file already there is not stored again), one file at a time.
+
+The export is a zip exactly as Spotify delivers it or the folder it unpacks to, on disk or (on
+AWS) uploaded to the raw bucket. Other files of the export (`Userdata.json`, playlists, PDFs) are
+listed as ignored, with why. A zip with no streaming history at all is refused, naming what it
+holds instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from spotify_transform.rawzone import layout
+from spotify_transform.rawzone.export import base_name, classify
+from spotify_transform.storage import ByteStore
+from spotify_transform.uris import is_s3, split_s3
+
+
+class ExportError(Exception):
+    """The path is not an export this command can read; the message says what it found."""
+
+
+@dataclass(frozen=True)
+class Landed:
+    """One streaming-history file of the export, in the raw zone."""
+
+    path: str
+    kind: str
+    sha256: str
+    size: int
+    stored: bool  # False: the raw zone already held these bytes
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "kind": self.kind,
+            "sha256": self.sha256,
+            "bytes": self.size,
+            "stored": self.stored,
+        }
+
+
+@dataclass(frozen=True)
+class Landing:
+    """What an export held: its streaming history (landed) and the rest (ignored, with why)."""
+
+    source: str
+    files: tuple[Landed, ...]
+    ignored: tuple[tuple[str, str], ...]
+
+    def import_id(self, now: datetime | None = None) -> str:
+        """`<UTC YYYYMMDDTHHMMSSZ>-<8 hex>`: when, and which files (the same files give the
+        same 8 hex digits)."""
+        moment = (now or datetime.now(UTC)).strftime("%Y%m%dT%H%M%SZ")
+        digest = hashlib.sha256("\n".join(sorted(f.sha256 for f in self.files)).encode())
+        return f"{moment}-{digest.hexdigest()[:8]}"
+
+
+@contextmanager
+def _local_copy(store: ByteStore, uri: str) -> Iterator[Path]:
+    """A zip in S3 as a local temporary file (a zip is read by seeking in it)."""
+    client = store.s3_client
+    if client is None:
+        raise ExportError(f"{uri}: reading from S3 needs the AWS platform")
+    bucket, key = split_s3(uri)
+    with tempfile.NamedTemporaryFile(suffix=".zip") as tmp:
+        try:
+            client.download_fileobj(bucket, key, tmp)
+        except Exception as exc:  # botocore's errors name the bucket and key, never a secret
+            raise ExportError(f"cannot read {uri}: {exc}") from None
+        tmp.flush()
+        yield Path(tmp.name)
+
+
+def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
+    """(path inside the export, size, read) of every file of a zip or folder, sorted."""
+    if path.is_dir():
+        for file in sorted(p for p in path.rglob("*") if p.is_file()):
+            yield file.relative_to(path).as_posix(), file.stat().st_size, file.read_bytes
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile:
+        raise ExportError(f"{path} is neither a zip file nor a folder") from None
+    with archive:
+        for info in sorted(archive.infolist(), key=lambda i: i.filename):
+            if info.is_dir():
+                continue
+
+            def read(info: zipfile.ZipInfo = info) -> bytes:
+                try:
+                    return archive.read(info)
+                except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                    raise ExportError(f"{info.filename} in {path.name} is damaged: {exc}") from None
+
+            yield info.filename, info.file_size, read
+
+
+def land(
+    store: ByteStore,
+    raw_root: str,
+    source: str,
+    progress: Callable[[str], None] | None = None,
+) -> Landing:
+    """Store every streaming-history file of the export at `source` in the raw zone.
+
+    Raises:
+        ExportError: `source` does not exist, is not a zip or folder, or holds no streaming
+            history (the message lists what it holds).
+    """
+    if is_s3(source):
+        with _local_copy(store, source) as local:
+            return _land(store, raw_root, local, base_name(source), progress)
+    path = Path(source).expanduser()
+    if not path.exists():
+        raise ExportError(f"{source} does not exist: give the export's .zip or its folder")
+    return _land(store, raw_root, path, path.name, progress)
+
+
+def _land(
+    store: ByteStore,
+    raw_root: str,
+    path: Path,
+    name: str,
+    progress: Callable[[str], None] | None,
+) -> Landing:
+    files: list[Landed] = []
+    ignored: list[tuple[str, str]] = []
+    for member, size, read in _members(path):
+        kind, why = classify(member)
+        if kind is None:
+            ignored.append((member, why))
+            continue
+        data = read()
+        sha = hashlib.sha256(data).hexdigest()
+        uri = layout.export_file(raw_root, sha)
+        stored = not store.exists(uri)
+        if stored:
+            store.write(uri, data, "application/json")
+        files.append(Landed(member, kind, sha, size, stored))
+        if progress:
+            progress(f"landed {member} ({size / 1e6:.1f} MB{'' if stored else ', already there'})")
+    if not files:
+        found = ", ".join(base_name(p) for p, _ in ignored[:8]) or "nothing"
+        more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""
+        raise ExportError(
+            f"{name} holds no streaming history (found: {found}{more}). Request 'Extended "
+            "streaming history' (or 'Account data') at spotify.com/account/privacy and import "
+            "the zip Spotify sends"
+        )
+    return Landing(name, tuple(files), tuple(ignored))

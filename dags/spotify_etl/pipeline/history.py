@@ -1,0 +1,264 @@
+"""The data export's import: land → transform (one invocation per file, in lanes) → merge →
+commit → catalog → check. Shared by `spotify-pipeline import` and the `spotify_history_import`
+DAG; every step returns a small JSON-able dict."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from spotify_etl.export import land as export_land
+from spotify_etl.pipeline.context import Run
+from spotify_etl.settings import Settings
+from spotify_transform.rawzone.export import (
+    Accounting,
+    ExportFile,
+    ImportManifest,
+    read_imports,
+    write_import,
+)
+from spotify_transform.tables import IMPORT_QUARANTINE_TABLE, STREAMS_TABLE
+
+
+class ImportFailed(Exception):
+    """The import committed its good files but breaks a rule (too much quarantined, a count
+    that does not balance); the message names what."""
+
+
+def committed_files(run: Run) -> dict[str, ExportFile]:
+    """Every file an earlier import committed, by sha256 (its first commit)."""
+    out: dict[str, ExportFile] = {}
+    for manifest in read_imports(run.platform.store, run.platform.raw_root):
+        for f in manifest.files:
+            out.setdefault(f.sha256, f)
+    return out
+
+
+def land(run: Run, source: str, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Store the export's streaming history in the raw zone; say which files are new."""
+    landing = export_land.land(run.platform.store, run.platform.raw_root, source, progress)
+    known = committed_files(run)
+    return {
+        "import_id": landing.import_id(),
+        "source": landing.source,
+        "files": [{**f.to_dict(), "new": f.sha256 not in known} for f in landing.files],
+        "ignored": [list(pair) for pair in landing.ignored],
+    }
+
+
+def _ref(f: Mapping[str, Any]) -> dict[str, str]:
+    return {"path": str(f["path"]), "kind": str(f["kind"]), "sha256": str(f["sha256"])}
+
+
+def plan(settings: Settings, landed: Mapping[str, Any]) -> list[list[dict[str, str]]]:
+    """The export's files dealt into at most SPOTIFY_TRANSFORM_MAX_PARALLEL lanes (one mapped
+    task each, invoking the transform once per file, one after another)."""
+    files = [_ref(f) for f in landed["files"]]
+    lanes = max(1, min(len(files), settings.transform_max_parallel))
+    return [files[lane::lanes] for lane in range(lanes)]
+
+
+def transform(run: Run, lane: Sequence[Mapping[str, str]]) -> list[dict[str, Any]]:
+    """Normalise each file of the lane (a file done before is not read again)."""
+    out = []
+    for ref in lane:
+        event = {
+            "dataset": "streams",
+            "stage": "file",
+            "raw_root": run.platform.raw_root,
+            "curated_root": run.platform.curated_root,
+            "file": dict(ref),
+            "idempotency_key": f"spotify_history_import/{run.run_id}/{ref['sha256']}",
+        }
+        stats = run.platform.invoke_transform(event)
+        out.append({k: stats.get(k) for k in ("sha256", "status", "records_read", "rows")})
+    return out
+
+
+def merge(run: Run, landed: Mapping[str, Any]) -> dict[str, Any]:
+    """Rebuild the `streams` months the import changes, from every file of the lake."""
+    lake = {sha: _ref(f.to_dict()) for sha, f in committed_files(run).items()}
+    lake.update({str(f["sha256"]): _ref(f) for f in landed["files"]})
+    new = sorted({str(f["sha256"]) for f in landed["files"] if f["new"]})
+    event = {
+        "dataset": "streams",
+        "stage": "merge",
+        "raw_root": run.platform.raw_root,
+        "curated_root": run.platform.curated_root,
+        "files": [lake[sha] for sha in sorted(lake)],
+        "new_files": new,
+        "import_id": landed["import_id"] if new else None,
+        "keep_incognito": run.settings.import_incognito == "keep",
+        "idempotency_key": f"spotify_history_import/{run.run_id}/merge",
+    }
+    return run.platform.invoke_transform(event)
+
+
+def _accounting(stats: Mapping[str, Any]) -> Accounting:
+    outcomes = stats.get("outcomes") or {}
+    return Accounting(
+        records_read=int(stats.get("records_read") or 0),
+        rows_kept=int(outcomes.get("kept", 0)),
+        dropped={k: int(v) for k, v in outcomes.items() if k != "kept" and v},
+        quarantined=int(stats.get("quarantined") or 0),
+    )
+
+
+def commit(run: Run, landed: Mapping[str, Any], merged: Mapping[str, Any]) -> dict[str, Any]:
+    """Write the import's manifest (its commit), unless it brought nothing: every file was
+    committed before and no curated byte changed.
+
+    Raises:
+        ImportFailed: After the commit, when more than SPOTIFY_MAX_QUARANTINE_RATIO of its files
+            or records is quarantined (naming the bad files).
+    """
+    stats: Mapping[str, Mapping[str, Any]] = merged["files"]
+    files = tuple(
+        ExportFile(
+            path=str(f["path"]),
+            kind=str(f["kind"]),
+            sha256=str(f["sha256"]),
+            size=int(f["bytes"]),
+            status=str(stats[f["sha256"]]["status"]),
+            detail=stats[f["sha256"]].get("detail"),
+            generation=int(stats[f["sha256"]].get("generation") or 0),
+            accounting=_accounting(stats[f["sha256"]]),
+            first_played=stats[f["sha256"]].get("first_played"),
+            last_played=stats[f["sha256"]].get("last_played"),
+            new=bool(f["new"]),
+        )
+        for f in landed["files"]
+    )
+    lake = Accounting()
+    for s in stats.values():
+        lake = lake + _accounting(s)
+    manifest = ImportManifest(
+        import_id=str(landed["import_id"]),
+        source=str(landed["source"]),
+        files=files,
+        ignored=tuple((str(p), str(r)) for p, r in landed["ignored"]),
+        incognito=run.settings.import_incognito,
+        lake=lake,
+        lake_files=len(stats),
+    )
+    brought = any(f.new for f in files) or merged.get("partitions_written")
+    if brought:
+        write_import(run.platform.store, run.platform.raw_root, manifest)
+    summary = summarize(manifest, committed=bool(brought))
+    bad_files = [f for f in files if f.status != "ok"]
+    total = manifest.total()
+    limit = run.settings.max_quarantine_ratio
+    file_ratio = len(bad_files) / len(files) if files else 0.0
+    record_ratio = total.quarantined / total.records_read if total.records_read else 0.0
+    if file_ratio > limit or record_ratio > limit:
+        names = ", ".join(f"{f.path} ({f.status}: {f.detail})" for f in bad_files[:5]) or (
+            f"{total.quarantined:,} records without a readable time"
+        )
+        raise ImportFailed(
+            f"import {manifest.import_id} committed its good files, but {file_ratio:.0%} of its "
+            f"files and {record_ratio:.1%} of its records were quarantined, above "
+            f"SPOTIFY_MAX_QUARANTINE_RATIO {limit:.0%}: {names}"
+        )
+    return summary
+
+
+def summarize(manifest: ImportManifest, committed: bool = True) -> dict[str, Any]:
+    """The small view of an import: what it read and kept, and the lake after it."""
+    total = manifest.total()
+    played = sorted(
+        d for f in manifest.files for d in (f.first_played, f.last_played) if d is not None
+    )
+    return {
+        "import_id": manifest.import_id if committed else None,
+        "committed": committed,
+        "source": manifest.source,
+        "files": len(manifest.files),
+        "new_files": sum(f.new for f in manifest.files),
+        "bad_files": [f.path for f in manifest.files if f.status != "ok"],
+        "ignored": len(manifest.ignored),
+        **total.to_dict(),
+        "balanced": all(f.accounting.balanced for f in manifest.files),
+        "first_played": played[0] if played else None,
+        "last_played": played[-1] if played else None,
+        "lake": {"files": manifest.lake_files, **manifest.lake.to_dict()},
+    }
+
+
+def catalog(run: Run, merged: Mapping[str, Any], import_id: str) -> dict[str, Any]:
+    """Make the merge's partitions queryable (registered directly; a crawl only when a table
+    is new)."""
+    started = time.monotonic()
+    result: dict[str, Any] = {"tables": {}}
+    parts = {STREAMS_TABLE: list(merged.get("written", []))}
+    if merged.get("quarantine_written"):
+        parts[IMPORT_QUARANTINE_TABLE] = [import_id]
+    crawl_needed = False
+    for table, values in parts.items():
+        if values:
+            registered = run.platform.register_partitions(table, values)
+            crawl_needed |= bool(registered.get("crawl_needed"))
+            result["tables"][table] = len(values)
+    if crawl_needed:
+        result["crawl"] = run.platform.crawl()
+    return {**result, "seconds": round(time.monotonic() - started, 3)}
+
+
+def check(run: Run, committed: Mapping[str, Any]) -> dict[str, Any]:
+    """Every record accounted for: each file's records read = rows kept + dropped per reason +
+    quarantined, and `streams` holds exactly the rows the lake's files kept, each stream once.
+
+    Raises:
+        ImportFailed: A count does not balance; the message says which.
+    """
+    problems = []
+    if not committed.get("balanced", True):
+        problems.append("a file's records read differ from its rows kept + dropped + quarantined")
+    lake = committed["lake"]
+    rows = run.platform.query(
+        "SELECT count(*), count(DISTINCT concat(CAST(ended_at AS varchar), '|', "
+        "coalesce(track_id, episode_id, track_name, episode_name, audiobook_chapter_title, ''), "
+        "'|', CAST(ms_played AS varchar), '|', source)) FROM streams",
+        max_rows=1,
+    )["rows"][0]
+    found, distinct = int(rows[0] or 0), int(rows[1] or 0)
+    if found != int(lake["rows_kept"]):
+        problems.append(
+            f"streams holds {found:,} rows; the lake's files kept {lake['rows_kept']:,}"
+        )
+    if distinct != found:
+        problems.append(f"{found - distinct:,} streams rows repeat a stream")
+    if problems:
+        raise ImportFailed("import check failed: " + "; ".join(problems))
+    return {"streams_rows": found, "checks_failed": 0}
+
+
+def import_export(
+    run: Run,
+    source: str,
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """The whole import in this process, as the DAG runs it: the lanes of files on a thread
+    pool (like the DAG's mapped tasks), then merge, catalog, commit and check."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    landed = land(run, source, progress)
+    lanes = plan(run.settings, landed)
+    names = {str(f["sha256"]): str(f["path"]) for f in landed["files"]}
+    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
+        for done in pool.map(lambda lane: transform(run, lane), lanes):
+            for stats in done:
+                if progress:
+                    what = (
+                        f"{stats.get('records_read') or 0:,} records"
+                        if stats.get("status") == "ok"
+                        else f"quarantined whole ({stats.get('status')})"
+                    )
+                    progress(f"{names.get(str(stats['sha256']), '?')}: {what}")
+    merged = merge(run, landed)
+    if merged.get("written") or merged.get("quarantine_written"):
+        catalog(run, merged, str(landed["import_id"]))
+    committed = commit(run, landed, merged)
+    if committed["committed"]:
+        check(run, committed)
+    return committed

@@ -1,0 +1,5 @@
+-- The five artists listened to most (by minutes) in each year up to one date.
+SELECT year, rank, artist_name, minutes, plays
+FROM top_artists_by_year
+WHERE rank <= 5 AND year <= substr('{{ snapshot_date }}', 1, 4)
+ORDER BY year DESC, rank, artist_name

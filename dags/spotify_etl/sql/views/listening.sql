@@ -1,0 +1,48 @@
+-- Every listen exactly once, whatever the source: the data export's streams (extended history,
+-- or account data on days without it) and the Web API's recently-played plays that no stream
+-- already holds. An API play whose track has a stream ending within 90 seconds of its
+-- `played_at` (the end of the play, as a stream's `ended_at`) is that stream, and appears once,
+-- as the stream. An API play counts its track's duration as `ms_played`; a listen is counted as
+-- Spotify counts a stream: 30 seconds or more. Times are UTC (`played_date`: the UTC day).
+CREATE OR REPLACE VIEW listening AS
+SELECT
+    s.ended_at AS played_at,
+    s.played_date,
+    s.content_type,
+    s.track_id,
+    s.track_name,
+    s.artist_name,
+    s.album_name,
+    s.episode_name,
+    s.show_name,
+    s.ms_played,
+    s.ms_played >= 30000 AS counted,
+    coalesce(s.skipped, s.reason_end = 'fwdbtn') AS skipped,
+    s.reason_end,
+    s.source
+FROM streams AS s
+UNION ALL
+SELECT
+    p.played_at,
+    p.played_date,
+    'track' AS content_type,
+    p.track_id,
+    p.track_name,
+    element_at(p.artist_names, 1) AS artist_name,
+    p.album_name,
+    CAST(NULL AS varchar) AS episode_name,
+    CAST(NULL AS varchar) AS show_name,
+    p.duration_ms AS ms_played,
+    p.duration_ms >= 30000 AS counted,
+    CAST(NULL AS boolean) AS skipped,
+    CAST(NULL AS varchar) AS reason_end,
+    'api' AS source
+FROM plays AS p
+WHERE NOT EXISTS (
+    SELECT 1
+    FROM streams AS s
+    WHERE s.track_id = p.track_id
+      AND s.played_date BETWEEN date_format(date_add('day', -1, date(p.played_date)), '%Y-%m-%d')
+                            AND date_format(date_add('day', 1, date(p.played_date)), '%Y-%m-%d')
+      AND abs(date_diff('second', s.ended_at, p.played_at)) <= 90
+)
