@@ -50,8 +50,8 @@ class Track:
 
     uri: str
     name: str
-    artist: str
-    album: str
+    artist: str | None
+    album: str | None
     duration_ms: int
 
 
