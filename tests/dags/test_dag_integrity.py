@@ -26,6 +26,7 @@ def test_dag_files_import_without_errors(dagbag: Any) -> None:
         "spotify_pipeline",
         "spotify_listening_history",
         "spotify_report_refresh",
+        "spotify_history_import",
     }
 
 
@@ -91,51 +92,59 @@ def test_dag_parsing_reads_no_setting_and_skips_the_packages() -> None:
 
     # WHEN the setting changes THEN the parsed DAGs do not
     assert parse("1") == parse("7")
-    # AND .airflowignore keeps the packages out of parsing: only the three DAG files are read
+    # AND .airflowignore keeps the packages out of parsing: only the DAG files are read
     bag = DagBag(dag_folder=str(DAGS))
     parsed = {Path(stat.file).name for stat in bag.dagbag_stats}
     assert parsed == {
         "spotify_pipeline.py",
         "spotify_listening_history.py",
         "spotify_report_refresh.py",
+        "spotify_history_import.py",
     }
 
 
 def test_assets_are_updated_once_catalogued_and_the_refresh_starts_unpaused(dagbag: Any) -> None:
     # GIVEN the producers' outlets and the refresh DAG's schedule
-    pipeline_dag = dagbag.dags["spotify_pipeline"]
-    listening_dag = dagbag.dags["spotify_listening_history"]
-    pipeline = pipeline_dag.get_task("check")
-    listening = listening_dag.get_task("crawl")
-    # THEN only the tasks that run once the catalog knows the partitions emit Asset events
-    # (downstream of crawl), never the transforms
-    assert "crawl" in pipeline.upstream_task_ids
-    for dag in (pipeline_dag, listening_dag):
-        emitting = sorted(t.task_id for t in dag.tasks if t.outlets)
-        assert emitting == ["check" if dag is pipeline_dag else "crawl"], dag.dag_id
-    produced = {a.name for a in [*pipeline.outlets, *listening.outlets]}
+    producers = {
+        "spotify_pipeline": "check",
+        "spotify_listening_history": "crawl",
+        "spotify_history_import": "check",
+    }
+    produced = set()
+    for dag_id, task_id in producers.items():
+        dag = dagbag.dags[dag_id]
+        # THEN only the task that runs once the catalog knows the partitions emits Asset
+        # events (downstream of the catalog step), never a transform
+        assert sorted(t.task_id for t in dag.tasks if t.outlets) == [task_id], dag_id
+        produced |= {a.name for a in dag.get_task(task_id).outlets}
+    assert "crawl" in dagbag.dags["spotify_pipeline"].get_task("check").upstream_task_ids
+    assert (
+        "transform" in dagbag.dags["spotify_listening_history"].get_task("crawl").upstream_task_ids
+    )
+    importing = dagbag.dags["spotify_history_import"]
+    assert "catalog" in importing.get_task("commit").upstream_task_ids
+    assert "commit" in importing.get_task("check").upstream_task_ids
     refresh = dagbag.dags["spotify_report_refresh"]
     consumed = {a.name for a in refresh.timetable.asset_condition.objects}
-    # THEN every curated table is an Asset, and the refresh listens to items and plays
+    # THEN every curated table but the import's quarantine is an Asset, and the refresh
+    # listens to playlist items, plays and streams
     assert produced == {
         f"spotify_pipeline.curated.{t}"
         for t in (
-            "playlists",
-            "playlist_items",
-            "tracks",
-            "albums",
-            "artists",
-            "track_artists",
-            "quarantine",
-            "plays",
+            "playlists", "playlist_items", "tracks", "albums", "artists", "track_artists",
+            "quarantine", "plays", "streams",
         )
+    }  # fmt: skip
+    assert consumed == {
+        "spotify_pipeline.curated.playlist_items",
+        "spotify_pipeline.curated.plays",
+        "spotify_pipeline.curated.streams",
     }
-    assert consumed == {"spotify_pipeline.curated.playlist_items", "spotify_pipeline.curated.plays"}
     assert refresh.default_args["retries"] >= 2 and refresh.doc_md
     # AND the refresh starts unpaused (events that arrive while a DAG is paused are lost), the
     # scheduled DAGs paused (nothing calls Spotify before the user has unpaused them)
     assert refresh.is_paused_upon_creation is False
-    assert pipeline_dag.is_paused_upon_creation is not False
+    assert dagbag.dags["spotify_pipeline"].is_paused_upon_creation is not False
 
 
 def test_listening_dag_wires_extract_transform_crawl(dagbag: Any) -> None:

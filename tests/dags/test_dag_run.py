@@ -15,11 +15,12 @@ DATE = "2026-11-20"
 
 
 def _curated_digests(home: Path) -> dict[str, str]:
+    """Every curated table file (not the transform's own `_state` and `_derived` files)."""
     root = home / "curated"
     return {
         p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(root.rglob("*"))
-        if p.is_file()
+        if p.is_file() and not p.relative_to(root).parts[0].startswith("_")
     }
 
 

@@ -217,13 +217,14 @@ def run_merge(
             store.delete([uri])
             written.append(month)
     quarantine_rows = 0
-    if import_id is not None:
+    if import_id is not None:  # the import's quarantine, when it has any
         frames = [_read_quarantine(store, curated_root, sha) for sha in sorted(set(new_files))]
         quarantine = pl.concat(frames) if frames else QUARANTINE_SCHEMA.to_frame(eager=True)
-        quarantine = quarantine.sort("source_file", "record", nulls_last=True)
-        uri = layout.curated_file(curated_root, IMPORT_QUARANTINE_TABLE, import_id)
-        store.write(uri, parquet_bytes(quarantine))
-        quarantine_rows = quarantine.height
+        if quarantine.height:
+            quarantine = quarantine.sort("source_file", "record", nulls_last=True)
+            uri = layout.curated_file(curated_root, IMPORT_QUARANTINE_TABLE, import_id)
+            store.write(uri, parquet_bytes(quarantine))
+            quarantine_rows = quarantine.height
     store.write(
         layout.state_file(curated_root, LEDGER),
         Ledger({s: list(m) for s, m in sorted(lake.items())}, accounting, incognito).to_json(),
@@ -236,7 +237,7 @@ def run_merge(
         "partitions_unchanged": unchanged,
         "written": sorted(written),
         "quarantined": quarantine_rows,
-        "quarantine_written": import_id is not None,
+        "quarantine_written": quarantine_rows > 0,
         "files": {
             sha: {**stats[sha], "outcomes": _sum(accounting.get(sha, {}))} for sha in sorted(stats)
         },

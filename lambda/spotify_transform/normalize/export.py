@@ -170,15 +170,24 @@ def read_records(data: bytes, schema: pl.Schema) -> tuple[pl.DataFrame, pl.DataF
             raise BadFile("bad_shape", f"unexpected shape: {str(exc).splitlines()[0]}") from None
     text = pl.read_json(data, schema=pl.Schema({k: S for k in schema}))
     text = text.with_row_index("record").with_columns(pl.col("record").cast(I64))
-    cast = text.select(
-        "record",
-        *(pl.col(k).cast(t, strict=False) if t != S else pl.col(k) for k, t in schema.items()),
-    )
-    broken = pl.any_horizontal(
-        pl.col(k).is_not_null() & cast[k].is_null() for k, t in schema.items() if t != S
-    )
-    bad = text.filter(broken)
-    return cast.filter(~broken), bad
+    cast = text.select("record", *(_from_text(k, t) for k, t in schema.items()))
+    broken = text.select(
+        pl.any_horizontal(
+            pl.col(k).is_not_null() & cast[k].is_null() for k, t in schema.items() if t != S
+        )
+    ).to_series()
+    return cast.filter(~broken), text.filter(broken)
+
+
+def _from_text(name: str, dtype: pl.DataType) -> pl.Expr:
+    """A column read as text, as its type: a value that is not one becomes NULL."""
+    col = pl.col(name)
+    if dtype == B:
+        lowered = col.str.to_lowercase()
+        return (
+            pl.when(lowered == "true").then(True).when(lowered == "false").then(False).alias(name)
+        )
+    return col.cast(dtype, strict=False) if dtype != S else col
 
 
 def _none() -> pl.DataFrame:
