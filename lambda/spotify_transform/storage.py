@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 import uuid
 from pathlib import Path
 from typing import Any
@@ -146,6 +147,36 @@ class ByteStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+
+    def scratch(self, uri: str) -> Path:
+        """A new, empty local file to write a large file into before `put_file` moves it to
+        `uri`: beside it locally (so the move is one rename), in the temp folder for S3."""
+        if is_s3(uri):
+            fd, name = tempfile.mkstemp(prefix=".put-")
+        else:
+            target = Path(uri)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(prefix=f".{target.name}.tmp-", dir=target.parent)
+        os.close(fd)
+        return Path(name)
+
+    def put_file(
+        self, path: Path, uri: str, content_type: str = "application/octet-stream"
+    ) -> None:
+        """Move a finished local file (from `scratch`) to `uri` in one step: synced and renamed
+        locally, uploaded on S3 (then removed)."""
+        try:
+            if is_s3(uri):
+                bucket, key = _split(uri)
+                self._client(uri).upload_file(
+                    str(path), bucket, key, ExtraArgs={"ContentType": content_type}
+                )
+                return
+            with path.open("rb") as fh:
+                os.fsync(fh.fileno())
+            path.replace(uri)
+        finally:
+            path.unlink(missing_ok=True)
 
     def copy(self, src: str, dst: str) -> None:
         """Copy one file (server-side on S3)."""

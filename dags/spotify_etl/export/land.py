@@ -13,11 +13,12 @@ import hashlib
 import tempfile
 import zipfile
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from spotify_transform.rawzone import layout
 from spotify_transform.rawzone.export import base_name, classify
@@ -81,28 +82,59 @@ def _local_copy(store: ByteStore, uri: str) -> Iterator[Path]:
         yield Path(tmp.name)
 
 
-def _members(path: Path) -> Iterator[tuple[str, int, Callable[[], bytes]]]:
-    """(path inside the export, size, read) of every file of a zip or folder, sorted."""
+CHUNK = 1024 * 1024
+WORKERS = 2  # files landed at once: decompressing and hashing release the GIL
+
+
+def _members(path: Path) -> list[tuple[str, int]]:
+    """(path inside the export, size) of every file of a zip or folder, sorted.
+
+    Raises:
+        ExportError: Neither a zip nor a folder.
+    """
     if path.is_dir():
-        for file in sorted(p for p in path.rglob("*") if p.is_file()):
-            yield file.relative_to(path).as_posix(), file.stat().st_size, file.read_bytes
-        return
+        return [
+            (f.relative_to(path).as_posix(), f.stat().st_size)
+            for f in sorted(p for p in path.rglob("*") if p.is_file())
+        ]
     try:
-        archive = zipfile.ZipFile(path)
+        with zipfile.ZipFile(path) as archive:
+            infos = sorted(archive.infolist(), key=lambda i: i.filename)
+            return [(i.filename, i.file_size) for i in infos if not i.is_dir()]
     except zipfile.BadZipFile:
         raise ExportError(f"{path} is neither a zip file nor a folder") from None
-    with archive:
-        for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            if info.is_dir():
-                continue
 
-            def read(info: zipfile.ZipInfo = info) -> bytes:
-                try:
-                    return archive.read(info)
-                except (zipfile.BadZipFile, OSError, EOFError) as exc:
-                    raise ExportError(f"{info.filename} in {path.name} is damaged: {exc}") from None
 
-            yield info.filename, info.file_size, read
+@contextmanager
+def _open(path: Path, member: str) -> Iterator[IO[bytes]]:
+    if path.is_dir():
+        with (path / member).open("rb") as fh:
+            yield fh
+        return
+    with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
+        yield fh
+
+
+def _land_one(store: ByteStore, raw_root: str, path: Path, member: str, kind: str) -> Landed:
+    """Stream one file into the raw zone (never whole in memory) under its sha256."""
+    digest, size = hashlib.sha256(), 0
+    scratch = store.scratch(layout.export_file(raw_root, "0" * 64))
+    try:
+        with _open(path, member) as src, scratch.open("wb") as out:
+            while chunk := src.read(CHUNK):
+                digest.update(chunk)
+                out.write(chunk)
+                size += len(chunk)
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        scratch.unlink(missing_ok=True)
+        raise ExportError(f"{member} in {path.name} cannot be read: {exc}") from None
+    sha = digest.hexdigest()
+    uri = layout.export_file(raw_root, sha)
+    if store.exists(uri):
+        scratch.unlink(missing_ok=True)
+        return Landed(member, kind, sha, size, stored=False)
+    store.put_file(scratch, uri, "application/json")
+    return Landed(member, kind, sha, size, stored=True)
 
 
 def land(
@@ -110,8 +142,10 @@ def land(
     raw_root: str,
     source: str,
     progress: Callable[[str], None] | None = None,
+    on_landed: Callable[[Landed], None] | None = None,
 ) -> Landing:
-    """Store every streaming-history file of the export at `source` in the raw zone.
+    """Store every streaming-history file of the export at `source` in the raw zone; call
+    `on_landed` with each file as soon as it is there.
 
     Raises:
         ExportError: `source` does not exist, is not a zip or folder, or holds no streaming
@@ -119,11 +153,11 @@ def land(
     """
     if is_s3(source):
         with _local_copy(store, source) as local:
-            return _land(store, raw_root, local, base_name(source), progress)
+            return _land(store, raw_root, local, base_name(source), progress, on_landed)
     path = Path(source).expanduser()
     if not path.exists():
         raise ExportError(f"{source} does not exist: give the export's .zip or its folder")
-    return _land(store, raw_root, path, path.name, progress)
+    return _land(store, raw_root, path, path.name, progress, on_landed)
 
 
 def _land(
@@ -132,23 +166,26 @@ def _land(
     path: Path,
     name: str,
     progress: Callable[[str], None] | None,
+    on_landed: Callable[[Landed], None] | None,
 ) -> Landing:
-    files: list[Landed] = []
     ignored: list[tuple[str, str]] = []
-    for member, size, read in _members(path):
+    wanted: list[tuple[str, str]] = []
+    for member, _ in _members(path):
         kind, why = classify(member)
         if kind is None:
             ignored.append((member, why))
-            continue
-        data = read()
-        sha = hashlib.sha256(data).hexdigest()
-        uri = layout.export_file(raw_root, sha)
-        stored = not store.exists(uri)
-        if stored:
-            store.write(uri, data, "application/json")
-        files.append(Landed(member, kind, sha, size, stored))
-        if progress:
-            progress(f"landed {member} ({size / 1e6:.1f} MB{'' if stored else ', already there'})")
+        else:
+            wanted.append((member, kind))
+    files: list[Landed] = []
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        landing = pool.map(lambda w: _land_one(store, raw_root, path, *w), wanted)
+        for landed in landing:
+            files.append(landed)
+            if on_landed:  # the caller may start on it while the next files land
+                on_landed(landed)
+            if progress:
+                there = "" if landed.stored else ", already there"
+                progress(f"landed {landed.path} ({landed.size / 1e6:.1f} MB{there})")
     if not files:
         found = ", ".join(base_name(p) for p, _ in ignored[:8]) or "nothing"
         more = f" and {len(ignored) - 8} more" if len(ignored) > 8 else ""

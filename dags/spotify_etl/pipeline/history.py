@@ -35,9 +35,16 @@ def committed_files(run: Run) -> dict[str, ExportFile]:
     return out
 
 
-def land(run: Run, source: str, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+def land(
+    run: Run,
+    source: str,
+    progress: Callable[[str], None] | None = None,
+    on_landed: Callable[[export_land.Landed], None] | None = None,
+) -> dict[str, Any]:
     """Store the export's streaming history in the raw zone; say which files are new."""
-    landing = export_land.land(run.platform.store, run.platform.raw_root, source, progress)
+    landing = export_land.land(
+        run.platform.store, run.platform.raw_root, source, progress, on_landed
+    )
     known = committed_files(run)
     return {
         "import_id": landing.import_id(),
@@ -237,28 +244,36 @@ def import_export(
     run: Run,
     source: str,
     progress: Callable[[str], None] | None = None,
+    *,
+    queryable: bool = True,
 ) -> dict[str, Any]:
-    """The whole import in this process, as the DAG runs it: the lanes of files on a thread
-    pool (like the DAG's mapped tasks), then merge, catalog, commit and check."""
-    from concurrent.futures import ThreadPoolExecutor
+    """The whole import in this process: each file is normalised (one invocation each, at most
+    SPOTIFY_TRANSFORM_MAX_PARALLEL at once, as the DAG's lanes) as soon as it has landed, then
+    merge and commit; then (`queryable`) catalog and check."""
+    from concurrent.futures import Future, ThreadPoolExecutor
 
-    landed = land(run, source, progress)
-    lanes = plan(run.settings, landed)
-    names = {str(f["sha256"]): str(f["path"]) for f in landed["files"]}
-    with ThreadPoolExecutor(max_workers=len(lanes)) as pool:
-        for done in pool.map(lambda lane: transform(run, lane), lanes):
-            for stats in done:
-                if progress:
-                    what = (
-                        f"{stats.get('records_read') or 0:,} records"
-                        if stats.get("status") == "ok"
-                        else f"quarantined whole ({stats.get('status')})"
-                    )
-                    progress(f"{names.get(str(stats['sha256']), '?')}: {what}")
+    def report(stats: Mapping[str, Any], path: str) -> None:
+        if progress:
+            what = (
+                f"{stats.get('records_read') or 0:,} records"
+                if stats.get("status") == "ok"
+                else f"quarantined whole ({stats.get('status')})"
+            )
+            progress(f"{path}: {what}")
+
+    with ThreadPoolExecutor(max_workers=run.settings.transform_max_parallel) as pool:
+        pending: list[tuple[str, Future[list[dict[str, Any]]]]] = []
+
+        def start(f: export_land.Landed) -> None:
+            pending.append((f.path, pool.submit(transform, run, [_ref(f.to_dict())])))
+
+        landed = land(run, source, progress, on_landed=start)
+        for path, future in pending:
+            report(future.result()[0], path)
     merged = merge(run, landed)
-    if merged.get("written") or merged.get("quarantine_written"):
+    if queryable and (merged.get("written") or merged.get("quarantine_written")):
         catalog(run, merged, str(landed["import_id"]))
     committed = commit(run, landed, merged)
-    if committed["committed"]:
+    if queryable and committed["committed"]:
         check(run, committed)
     return committed

@@ -190,8 +190,22 @@ class LocalPlatform:
     def register_partitions(self, table: str, values: list[str]) -> dict[str, Any]:
         """Locally a table's view reads every partition folder when queried: only a table that
         had none yet (an empty view) needs the catalog rebuilt."""
+        if self._reads_files(table):
+            return {"table": table, "added": sorted(set(values)), "existing": []}
         result = self.crawl()
         return {"table": table, "added": sorted(set(values)), "existing": [], "crawl": result}
+
+    def _reads_files(self, table: str) -> bool:
+        """Whether the catalog's view of `table` already reads its Parquet files."""
+        import duckdb
+
+        if not self.catalog.exists():
+            return False
+        with duckdb.connect(str(self.catalog), read_only=True) as con:
+            found = con.execute(
+                "SELECT sql FROM duckdb_views() WHERE view_name = ?", [table]
+            ).fetchone()
+        return bool(found and "read_parquet" in str(found[0]))
 
     @staticmethod
     def _columns(con: Any) -> dict[str, dict[str, str]]:

@@ -152,6 +152,11 @@ def months_to_rebuild(
     return {m for sha in changed for m in (*lake.get(sha, ()), *ledger.files.get(sha, ()))}
 
 
+def _batches(months: Sequence[str], size: int = 4) -> list[list[str]]:
+    """Months merged together (one sort for many: the rule never looks past a date)."""
+    return [list(months[start : start + size]) for start in range(0, len(months), size)]
+
+
 def _read_rows(store: ByteStore, curated_root: str, sha256: str) -> pl.DataFrame:
     uri = layout.derived_part(_folder(curated_root, sha256), "rows.parquet")
     return pl.read_parquet(io.BytesIO(store.read(uri)))
@@ -193,29 +198,35 @@ def run_merge(
     cache: dict[str, pl.DataFrame] = {}
     written: list[str] = []  # months
     unchanged = 0
-    for month in months:
-        holders = sorted(sha for sha, covered in lake.items() if month in covered)
+    for batch in _batches(months):
+        holders = sorted(sha for sha, covered in lake.items() if set(covered) & set(batch))
         for sha in [s for s in cache if s not in holders]:
             del cache[sha]  # months come in order: a file past its months is not read again
         for sha in holders:
             if sha not in cache:
                 cache[sha] = _read_rows(store, curated_root, sha)
-        parts = [cache[s].filter(pl.col("played_date").str.starts_with(month)) for s in holders]
+        in_batch = pl.col("played_date").str.slice(0, 7).is_in(batch)
+        parts = [cache[s].filter(in_batch) for s in holders]
         rows = pl.concat(parts) if parts else ROWS_SCHEMA.to_frame(eager=True)
         merged = merge_streams(rows, keep_incognito)
-        for sha, outcome, count in (
-            merged.outcome.group_by("file_sha256", "outcome").agg(pl.col("count").sum()).iter_rows()
-        ):
+        per_month = merged.outcome.group_by(
+            "file_sha256", pl.col("played_date").str.slice(0, 7).alias("month"), "outcome"
+        ).agg(pl.col("count").sum())
+        for sha, month, outcome, count in per_month.iter_rows():
             accounting.setdefault(sha, {}).setdefault(month, {})[outcome] = int(count)
-        uri = layout.curated_file(curated_root, STREAMS_TABLE, month)
-        if merged.streams.height:
-            if _write_if_changed(store, uri, parquet_bytes(merged.streams), existing):
+        streams = merged.streams.with_columns(pl.col("played_date").str.slice(0, 7).alias("_m"))
+        by_month = dict(streams.partition_by("_m", as_dict=True, include_key=False).items())
+        for month in batch:
+            uri = layout.curated_file(curated_root, STREAMS_TABLE, month)
+            frame = by_month.get((month,))
+            if frame is not None and frame.height:
+                if _write_if_changed(store, uri, parquet_bytes(frame), existing):
+                    written.append(month)
+                else:
+                    unchanged += 1
+            elif uri in existing:  # no committed file holds this month any more (rolled back)
+                store.delete([uri])
                 written.append(month)
-            else:
-                unchanged += 1
-        elif uri in existing:  # no committed file holds this month any more (rolled back)
-            store.delete([uri])
-            written.append(month)
     quarantine_rows = 0
     if import_id is not None:  # the import's quarantine, when it has any
         frames = [_read_quarantine(store, curated_root, sha) for sha in sorted(set(new_files))]
