@@ -32,6 +32,7 @@ import sys
 import tempfile
 import time
 import zipfile
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -155,7 +156,7 @@ def main() -> None:
         f"(largest {largest / 1e6:.1f} MB), {export.stat().st_size / 1e6:,.0f} MB zipped, "
         f"{args.records:,} records"
     )
-    contenders = {
+    contenders: dict[str, Callable[[Path], list[str]]] = {
         "ours": lambda home: ["-c", OURS_TO_STREAMS, str(export), str(home)],
         "ours, the whole command (+ catalog, check)": lambda home: ["import", str(export)],
         "pandas": lambda home: ["-c", PANDAS, str(export), str(home)],
