@@ -202,10 +202,10 @@ def catalog(run: Run, merged: Mapping[str, Any], import_id: str) -> dict[str, An
         parts[IMPORT_QUARANTINE_TABLE] = [import_id]
     crawl_needed = False
     for table, values in parts.items():
-        if values:
-            registered = run.platform.register_partitions(table, values)
-            crawl_needed |= bool(registered.get("crawl_needed"))
-            result["tables"][table] = len(values)
+        # (streams even with nothing new: a catalog an earlier, interrupted import never made)
+        registered = run.platform.register_partitions(table, values)
+        crawl_needed |= bool(registered.get("crawl_needed"))
+        result["tables"][table] = len(values)
     if crawl_needed:
         result["crawl"] = run.platform.crawl()
     return {**result, "seconds": round(time.monotonic() - started, 3)}
@@ -271,7 +271,7 @@ def import_export(
         for path, future in pending:
             report(future.result()[0], path)
     merged = merge(run, landed)
-    if queryable and (merged.get("written") or merged.get("quarantine_written")):
+    if queryable:
         catalog(run, merged, str(landed["import_id"]))
     committed = commit(run, landed, merged)
     if queryable and committed["committed"]:

@@ -10,6 +10,7 @@ from spotify_etl.platforms import Platform
 from spotify_etl.report.cost import billed_bytes, monthly_cost, run_cost
 from spotify_etl.report.labels import UNKNOWN_ARTIST, artist_labels, parse_bool
 from spotify_etl.settings import PRICES, Settings
+from spotify_transform.rawzone.export import read_imports
 from spotify_transform.rawzone.listening import read_plays
 from spotify_transform.rawzone.manifest import read_snapshot
 from spotify_transform.tables import SNAPSHOT_TABLES
@@ -92,6 +93,7 @@ def gather(
             for r in q["item_kinds"]
         ],
         "listening_gaps": listening_gaps(platform, d),
+        "imports": imports(platform),
         "schema_changes": crawl.get("schema_changes", []),
         "playlist_changes": [
             {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in q["changes_summary"]
@@ -178,6 +180,22 @@ def zone_sizes(platform: Platform) -> dict[str, int]:
             total += sum(int(o["Size"]) for o in page.get("Contents", []))
         out[zone] = total
     return out
+
+
+def imports(platform: Platform) -> dict[str, Any] | None:
+    """The lake's data-export imports: how many, and its accounting after the newest (every
+    record read: kept, dropped per reason, quarantined)."""
+    done = read_imports(platform.store, platform.raw_root)
+    if not done:
+        return None
+    newest = done[-1]
+    return {
+        "imports": len(done),
+        "newest": newest.import_id,
+        "files": newest.lake_files,
+        **newest.lake.to_dict(),
+        "balanced": newest.lake.balanced,
+    }
 
 
 def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> list[dict[str, Any]]:

@@ -293,6 +293,24 @@ def _music(r: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
+def _imports(imp: dict[str, Any] | None) -> str:
+    """What the data-export imports read and kept: every record accounted for."""
+    if not imp:
+        return (
+            "<li>Data export: none imported yet (spotify-pipeline import my_spotify_data.zip "
+            "brings your years of listening).</li>"
+        )
+    dropped = ", ".join(f"{n:,} {r.replace('_', ' ')}" for r, n in imp["dropped"].items() if n)
+    return (
+        f"<li>Data export: {plural(imp['imports'], 'import')} of {plural(imp['files'], 'file')}: "
+        f"{imp['records_read']:,} records read, {imp['rows_kept']:,} kept as streams"
+        + (f", dropped: {_e(dropped)}" if dropped else "")
+        + f", {imp['quarantined']:,} quarantined"
+        + (" — every record accounted for." if imp["balanced"] else " — COUNTS DO NOT BALANCE.")
+        + "</li>"
+    )
+
+
 def _quality(r: dict[str, Any]) -> str:
     checks = r.get("checks", {"run": 0, "failed": []})
     failed = checks["failed"]
@@ -320,6 +338,7 @@ def _quality(r: dict[str, Any]) -> str:
     lines.append(f"<li>Schema changes found by the crawl: {len(changes):,}.</li>")
     gaps = r.get("listening_gaps", [])
     lines.append(f"<li>Listening-history gaps in the last 14 days: {len(gaps):,}.</li>")
+    lines.append(_imports(r.get("imports")))
     return (
         '<section aria-labelledby="quality"><h2 id="quality">Data quality</h2>'
         f"<ul>{''.join(lines)}</ul></section>"
