@@ -167,7 +167,9 @@ def test_a_crash_between_storing_a_fetch_and_moving_the_cursor_loses_nothing(
     # GIVEN a run that stores its fetch and dies before moving the cursor
     listener = Listener(hours(datetime(2026, 11, 18, 10, tzinfo=UTC), 6))
     listener.now = listener.plays[3]
-    real: Callable[..., None] = recently_played.write_cursor
+    from spotify_transform.rawzone import listening as records
+
+    real: Callable[..., None] = records.write_cursor
 
     def crash(*args: Any) -> None:
         raise OSError("the worker died")
