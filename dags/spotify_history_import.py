@@ -6,7 +6,7 @@ Imports a Spotify data export (account → privacy settings: "Extended streaming
 the export's location: a local path (on the local platform) or an `s3://` URI (on AWS: upload the
 zip Spotify sent to the raw bucket, e.g. `s3://<raw bucket>/spotify/uploads/my_spotify_data.zip`).
 
-`land` → `plan` → `transform` ×N → `merge` → `catalog` → `commit` → `check`
+`land` → `plan` → `transform` ×N → `merge` → `catalog` → `commit` → `check` → `judge`
 
 | task | does | returns (XCom) |
 |---|---|---|
@@ -15,8 +15,9 @@ zip Spotify sent to the raw bucket, e.g. `s3://<raw bucket>/spotify/uploads/my_s
 | `transform` | one mapped task per lane: the transform function once per file (normalised once: a file done before is not read again) | counts per file |
 | `merge` | rebuilds the `streams` months the import changes, from every file of the lake: each stream once | what was written, every file's outcome |
 | `catalog` | registers the new `streams` partitions (a crawl only when a table is new) | partitions |
-| `commit` | writes the import's manifest (its commit): each file's records read, kept and dropped per reason; fails past `SPOTIFY_MAX_QUARANTINE_RATIO` after committing the good files | the summary |
+| `commit` | writes the import's manifest (its commit): each file's records read, kept and dropped per reason | the summary |
 | `check` | every record accounted for, `streams` as long as the files kept, each stream once; then updates the `streams` Asset (the report refreshes) | checks |
+| `judge` | fails the run, without retrying, when the import's new files broke `SPOTIFY_MAX_QUARANTINE_RATIO` (its good files are in, and named in the error) | the verdict |
 
 Importing the same export again stores nothing and rewrites no curated byte.
 """
@@ -105,7 +106,7 @@ def spotify_history_import() -> None:
         landed: dict[str, Any], merged: dict[str, Any], cataloged: dict[str, Any]
     ) -> dict[str, Any]:
         """#### Commit
-        The import's manifest, written last; fails past the quarantine ratio (after it).
+        The import's manifest, written last: the import's commit.
         """
         from spotify_etl.pipeline import context, history
 
@@ -132,12 +133,27 @@ def spotify_history_import() -> None:
         get_current_context()["outlet_events"][STREAMS].extra = {**extra, **result}
         return result
 
+    @task(retries=0)
+    def judge(committed: dict[str, Any], checked: dict[str, Any]) -> dict[str, Any]:
+        """#### Judge
+        Fails (no retry: the same files would fail again) when the import's new files broke
+        `SPOTIFY_MAX_QUARANTINE_RATIO`; its good files are committed and queryable.
+        """
+        from airflow.sdk.exceptions import AirflowFailException
+
+        from spotify_etl.pipeline import history
+
+        try:
+            return history.judge(committed)
+        except history.ImportFailed as exc:
+            raise AirflowFailException(str(exc)) from None
+
     # TaskFlow passes XComArgs where the functions declare their resolved values.
     landed = land()
     lanes = transform.expand(lane=plan(landed))  # type: ignore[arg-type]
     merged = merge(landed, lanes)  # type: ignore[arg-type]
     committed = commit(landed, merged, catalog(landed, merged))  # type: ignore[arg-type]
-    check(committed)  # type: ignore[arg-type]
+    judge(committed, check(committed))  # type: ignore[arg-type]
 
 
 spotify_history_import()

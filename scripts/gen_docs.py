@@ -14,7 +14,8 @@ HEADER = (
     "# Data dictionary\n\n"
     "Generated from `lambda/spotify_transform/schemas.py` by `scripts/gen_docs.py`; do not edit.\n"
     "Types are the Athena / Glue types of the Parquet columns. Curated files live at\n"
-    "`<curated>/<table>/<partition>=YYYY-MM-DD/part-00000.parquet`.\n\n"
+    "`<curated>/<table>/<partition key>=<value>/part-00000.parquet` (a date, a month or an "
+    "import, as each table says).\n\n"
 )
 
 

@@ -60,8 +60,9 @@ def test_extract_writes_the_bodies_spotify_sent(stub: StubSpotify, tmp_path: Pat
     got = bodies(partition(tmp_path))
     assert got[f"playlist_id={PAGED}/items-000100.json"] == stub.state.pages[(PAGED, 100)]
     assert got[f"playlist_id={LEGACY}/playlist.json"] == stub.state.playlists[LEGACY]
+    assert got["listing/me-playlists-000000.json"] == stub.state.me_pages[0]
     # (the friend's playlist is followed, not owned: skipped, never requested)
-    assert len(got) == len(stub.state.playlists) - 1 + len(stub.state.pages)
+    assert len(got) == len(stub.state.playlists) - 1 + len(stub.state.pages) + 1
     assert manifest["statuses"] == {"ok": 5, "skipped": 1}
     assert manifest["api_shape"] == {"2026": 3, "legacy": 2}
     assert not any(HIDDEN in r for r in stub.state.api_requests())

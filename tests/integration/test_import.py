@@ -198,6 +198,9 @@ def test_past_the_quarantine_ratio_the_good_files_commit_and_the_import_fails(
     (manifest,) = read_imports(ByteStore(), str(tmp_path / "lake" / "raw"))
     assert sum(f.status == "ok" for f in manifest.files) == len(files) - 1
     assert manifest.lake.rows_kept > 0
+    # AND importing it again brings nothing new: nothing to judge, no failure
+    again = run_cli(tmp_path / "lake", "import", str(zip_path))
+    assert again.returncode == 0 and "nothing new" in again.stdout
 
 
 def test_a_zip_with_no_streaming_history_says_what_it_found(tmp_path: Path) -> None:

@@ -4,7 +4,9 @@ the next import of the same export leaves exactly the lake a clean import leaves
 from __future__ import annotations
 
 import hashlib
+import json
 import random
+import shutil
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -94,3 +96,41 @@ def test_a_crash_at_any_write_of_an_import_is_undone_or_finished_by_the_next(
         _import(home, export)
         assert _streams(home) == clean, crash_at
         assert len(read_imports(ByteStore(), str(home / "raw"))) == 1
+
+
+def test_an_import_that_died_mid_merge_is_undone_by_the_next_import_of_another_export(
+    tmp_path: Path, counting: dict[str, int]
+) -> None:
+    # GIVEN export A, whose import dies after it rewrote some months but before its commit,
+    # and export B, another listener's year
+    a = _export(tmp_path / "a.zip")
+    rng = random.Random(99)
+    streams = list(
+        sx.listening(rng, datetime(2025, 2, 1, tzinfo=UTC), 50, 8, sx.catalog(rng, 20, 4))
+    )
+    b = tmp_path / "b.zip"
+    b.write_bytes(sx.zip_bytes({"Streaming_History_Audio_2025_0.json": sx.render(
+        [sx.extended(s, 3, rng) for s in streams])}))  # fmt: skip
+    _import(tmp_path / "clean", b)
+    clean = _streams(tmp_path / "clean")
+    counting.update(writes=0)
+    _import(tmp_path / "probe", a)
+    writes = counting["writes"]
+    home = tmp_path / "lake"
+    for crash_at in range(1, writes + 1):  # the first crash that leaves months rewritten before
+        counting.update(writes=0, crash_at=crash_at)  # the merge could record its files
+        shutil.rmtree(home, ignore_errors=True)
+        with pytest.raises(Crash):
+            _import(home, a)
+        ledger = home / "curated" / "_state" / "streams.json"
+        recorded = ledger.is_file() and json.loads(ledger.read_text())["files"]
+        if _streams(home) and not recorded:
+            break
+    else:
+        pytest.fail("no crash left rewritten months without a commit")
+    # WHEN B is imported next
+    counting.update(writes=0, crash_at=-1)
+    _import(home, b)
+    # THEN the lake holds B alone, as a clean import of B leaves it: A's rows are gone
+    assert _streams(home) == clean
+    assert [len(m.files) for m in read_imports(ByteStore(), str(home / "raw"))] == [1]

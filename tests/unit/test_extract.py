@@ -181,14 +181,23 @@ def test_extract_me_reads_owned_playlists_and_skips_followed_ones(
     # THEN the followed one is `skipped` without a call, the five others are read whole
     assert manifest["statuses"] == {"ok": 5, "skipped": 1}
     assert by_id[HIDDEN]["files"] == [] and "followed" in by_id[HIDDEN]["message"]
-    assert manifest["listing"] == {
+    listing = manifest["listing"]
+    assert {k: v for k, v in listing.items() if k != "files"} == {
         "user_id": "31l7sampleuserxq2bz4dkfa",
         "listed": 6,
         "null_entries": 0,
         "null_ids": 0,
         "repeated": 0,
         "followed": 1,
+        "complete": True,
+        "message": None,
     }
+    # AND the listing itself landed, byte for byte, in the date's commit
+    (page,) = listing["files"]
+    stored = tmp_path / "spotify" / "playlists" / f"snapshot_date={SAMPLE_DATE}" / "listing"
+    assert (stored / page["name"]).read_bytes() == source.dated(
+        (source.root / "me" / "playlists.json").read_bytes()
+    )
     # 1 /me/playlists + 1 /me + 5 playlists + their pages (3+3+1+1; the empty one has none)
     assert source.api_calls == 1 + 1 + 5 + 8
     # AND the next day, with every listed snapshot id unchanged, one call does it all

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from spotify_transform.rawzone.manifest import ListingRecord, PlaylistRecord
+from spotify_transform.rawzone.manifest import FileRecord, ListingRecord, PlaylistRecord
 
 FOLLOWED_MESSAGE = (
     "followed, not owned or collaborative: a Development Mode app may not read it "
@@ -31,16 +31,24 @@ class Listing:
         skipped: The playlists the user only follows (status `skipped`, never requested).
         counts: entries listed, null entries, entries with a null id, repeats, followed.
         user_id: The user the listing belongs to.
+        problem: Why the listing is not whole (a page stayed short after the retries), or None.
     """
 
     read: list[Listed]
     skipped: list[PlaylistRecord]
     counts: dict[str, int]
     user_id: str | None
+    problem: str | None = None
 
-    def record(self) -> ListingRecord:
-        """What the manifest keeps of the listing."""
-        return ListingRecord(self.user_id, dict(self.counts))
+    def record(self, files: Sequence[FileRecord] = ()) -> ListingRecord:
+        """What the manifest keeps of the listing, with its stored pages."""
+        return ListingRecord(
+            self.user_id, dict(self.counts), tuple(files), self.problem is None, self.problem
+        )
+
+    def listed(self) -> set[str]:
+        """Every playlist the listing named (read or skipped)."""
+        return {x.playlist_id for x in self.read} | {x.playlist_id for x in self.skipped}
 
 
 def listing_owners(pages: Sequence[dict[str, Any]]) -> set[str | None]:

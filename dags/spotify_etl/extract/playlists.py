@@ -23,6 +23,7 @@ from spotify_etl.extract.listing import Listed, Listing, listing_owners, sort_li
 from spotify_etl.extract.probe import probe, shape_of
 from spotify_etl.spotify.responses import (
     BadResponse,
+    IncompleteListing,
     PlaylistNotFound,
     PlaylistNotVisible,
     Source,
@@ -41,6 +42,7 @@ from spotify_transform.storage import ByteStore
 
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 50
+LISTING_PAGE = 50  # GET /me/playlists pages hold at most 50 playlists
 
 
 @dataclass(frozen=True)
@@ -60,19 +62,30 @@ class ExtractRequest:
     run_id: str = "manual"
 
 
-def list_my_playlists(source: Source, known_user_id: str | None = None) -> Listing:
-    """`GET /me/playlists` (every page), sorted by `sort_listing`.
+def list_my_playlists(
+    source: Source, known_user_id: str | None = None
+) -> tuple[Listing, list[bytes]]:
+    """`GET /me/playlists` (every page), sorted by `sort_listing`, and the pages' bodies.
 
-    The user's id comes from `known_user_id` (the previous date's manifest) when the listing
-    bears it out (the user owns at least one listed playlist, or none is listed), else from one
-    `GET /me`.
+    A listing that stays short after the retries is sorted as far as it goes and says so
+    (`problem`). The user's id comes from `known_user_id` (the previous date's manifest) when
+    the listing bears it out (the user owns at least one listed playlist, or none is listed),
+    else from one `GET /me`.
     """
-    pages = [r.data for r in source.my_playlists()]
+    problem = None
+    try:
+        responses = source.my_playlists()
+    except IncompleteListing as exc:
+        responses, problem = exc.pages, f"GET /me/playlists: {exc}"
+        log.warning("the playlist listing is incomplete: %s", problem)
+    pages = [r.data for r in responses]
     owners = listing_owners(pages)
     user_id = known_user_id if known_user_id and (known_user_id in owners or not owners) else None
     if user_id is None:
         user_id = str(source.me().data.get("id") or "") or None
-    return sort_listing(pages, user_id)
+    listing = sort_listing(pages, user_id)
+    listing.problem = problem
+    return listing, [r.body for r in responses]
 
 
 def _now() -> str:
@@ -148,7 +161,7 @@ def _extract_playlist(
             item_total=kept.item_total,
         )
         _copy_previous(staging, entry, kept, since, pages_only=False)
-        return entry.done("unchanged", copied_from=since)
+        return entry.done("unchanged", copied_from=since, copied_metadata=True)
     try:
         meta = source.playlist(playlist_id)
     except PlaylistNotFound as exc:
@@ -219,7 +232,7 @@ def extract(
     source: Source,
     request: ExtractRequest,
     *,
-    list_playlists: Callable[[Source, str | None], Listing] | None = None,
+    list_playlists: Callable[[Source, str | None], tuple[Listing, list[bytes]]] | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> SnapshotManifest:
     """Extract one snapshot date and return its manifest.
@@ -240,11 +253,24 @@ def extract(
 
     previous = previous_manifest(store, request.raw_root, request.snapshot_date)
     listing: Listing | None = None
+    listing_files: list[FileRecord] = []
     todo = [Listed(pid) for pid in request.playlists]
     if list(request.playlists) == ["me"]:
         known = previous.listing.user_id if previous and previous.listing else None
-        listing = (list_playlists or list_my_playlists)(source, known)
-        todo = listing.read
+        listing, bodies = (list_playlists or list_my_playlists)(source, known)
+        listing_files = [
+            staging.put_listing(n * LISTING_PAGE, body) for n, body in enumerate(bodies)
+        ]
+        todo = list(listing.read)
+        if listing.problem is not None and previous is not None:
+            # A listing cut short must not make yesterday's playlists look removed: the ones
+            # it did not reach are read by their ID (a deleted one answers 404).
+            unlisted = [
+                p.playlist_id
+                for p in previous.playlists
+                if p.status != "skipped" and p.playlist_id not in listing.listed()
+            ]
+            todo += [Listed(pid) for pid in unlisted]
 
     records: list[PlaylistRecord] = []
     probes: list[dict[str, Any]] = []
@@ -284,7 +310,7 @@ def extract(
             ),
             # The capability probe: what the first playlist whose contents were read showed.
             capabilities=probes[0] if probes else None,
-            listing=listing.record() if listing is not None else None,
+            listing=listing.record(listing_files) if listing is not None else None,
         )
         staging.commit(manifest)
     except BaseException:
@@ -304,6 +330,7 @@ def summary(manifest: SnapshotManifest, raw_root: str) -> dict[str, Any]:
         # playlist.json files landed: the rows the playlists table must have for this date
         "playlists_with_metadata": manifest.playlists_with_metadata,
         "statuses": dict(manifest.statuses),
+        "listing_complete": manifest.listing.complete if manifest.listing else None,
         "api_calls": manifest.run.api_calls,
         "http_429": manifest.run.http_429,
     }

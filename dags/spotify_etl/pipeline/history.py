@@ -1,6 +1,9 @@
 """The data export's import: land → transform (one invocation per file, in lanes) → merge →
-commit → catalog → check. Shared by `spotify-pipeline import` and the `spotify_history_import`
-DAG; every step returns a small JSON-able dict."""
+catalog → commit → check. Shared by `spotify-pipeline import` and the `spotify_history_import`
+DAG; every step returns a small JSON-able dict.
+
+The merge writes `streams` before the commit (the manifest) names the import's files: until the
+commit, the new rows are visible; a commit that never comes is undone by the next merge."""
 
 from __future__ import annotations
 
@@ -114,12 +117,8 @@ def _accounting(stats: Mapping[str, Any]) -> Accounting:
 
 def commit(run: Run, landed: Mapping[str, Any], merged: Mapping[str, Any]) -> dict[str, Any]:
     """Write the import's manifest (its commit), unless it brought nothing: every file was
-    committed before and no curated byte changed.
-
-    Raises:
-        ImportFailed: After the commit, when more than SPOTIFY_MAX_QUARANTINE_RATIO of its files
-            or records is quarantined (naming the bad files).
-    """
+    committed before and no curated byte changed. The summary says whether its new files broke
+    the quarantine ratio (`judge` fails the import then, after the check)."""
     stats: Mapping[str, Mapping[str, Any]] = merged["files"]
     files = tuple(
         ExportFile(
@@ -153,21 +152,44 @@ def commit(run: Run, landed: Mapping[str, Any], merged: Mapping[str, Any]) -> di
     if brought:
         write_import(run.platform.store, run.platform.raw_root, manifest)
     summary = summarize(manifest, committed=bool(brought))
-    bad_files = [f for f in files if f.status != "ok"]
-    total = manifest.total()
-    limit = run.settings.max_quarantine_ratio
-    file_ratio = len(bad_files) / len(files) if files else 0.0
-    record_ratio = total.quarantined / total.records_read if total.records_read else 0.0
-    if file_ratio > limit or record_ratio > limit:
-        names = ", ".join(f"{f.path} ({f.status}: {f.detail})" for f in bad_files[:5]) or (
-            f"{total.quarantined:,} records without a readable time"
-        )
-        raise ImportFailed(
-            f"import {manifest.import_id} committed its good files, but {file_ratio:.0%} of its "
-            f"files and {record_ratio:.1%} of its records were quarantined, above "
-            f"SPOTIFY_MAX_QUARANTINE_RATIO {limit:.0%}: {names}"
-        )
+    summary["quarantine_problem"] = quarantine_problem(manifest, run.settings.max_quarantine_ratio)
     return summary
+
+
+def judge(committed: Mapping[str, Any]) -> dict[str, Any]:
+    """The import's verdict, once it is committed, catalogued and checked.
+
+    Raises:
+        ImportFailed: Its new files broke SPOTIFY_MAX_QUARANTINE_RATIO (the good ones are in).
+    """
+    problem = committed.get("quarantine_problem")
+    if problem:
+        raise ImportFailed(
+            f"import {committed['import_id']} committed its good files, but {problem}"
+        )
+    return {"import_id": committed.get("import_id"), "quarantine_problem": None}
+
+
+def quarantine_problem(manifest: ImportManifest, limit: float) -> str | None:
+    """Why the import's new files break SPOTIFY_MAX_QUARANTINE_RATIO (a bad file counts as one
+    of its files, a bad record as one of its records), or None. Files an earlier import brought
+    were judged then."""
+    new = [f for f in manifest.files if f.new]
+    bad = [f for f in new if f.status != "ok"]
+    read = sum(f.accounting.records_read for f in new)
+    quarantined = sum(f.accounting.quarantined for f in new)
+    file_ratio = len(bad) / len(new) if new else 0.0
+    record_ratio = quarantined / read if read else 0.0
+    if file_ratio <= limit and record_ratio <= limit:
+        return None
+    names = ", ".join(f"{f.path} ({f.status}: {f.detail})" for f in bad[:5]) or (
+        f"{quarantined:,} records with no readable time or a value of the wrong type "
+        "(see the import_quarantine table)"
+    )
+    return (
+        f"{file_ratio:.0%} of its files and {record_ratio:.1%} of its records were quarantined, "
+        f"above SPOTIFY_MAX_QUARANTINE_RATIO {limit:.0%}: {names}"
+    )
 
 
 def summarize(manifest: ImportManifest, committed: bool = True) -> dict[str, Any]:
@@ -222,12 +244,17 @@ def check(run: Run, committed: Mapping[str, Any]) -> dict[str, Any]:
     if not committed.get("balanced", True):
         problems.append("a file's records read differ from its rows kept + dropped + quarantined")
     lake = committed["lake"]
-    rows = run.platform.query(
-        "SELECT count(*), count(DISTINCT concat(CAST(ended_at AS varchar), '|', "
-        "coalesce(track_id, episode_id, track_name, episode_name, audiobook_chapter_title, ''), "
-        "'|', CAST(ms_played AS varchar), '|', source)) FROM streams",
-        max_rows=1,
-    )["rows"][0]
+    key = " || '|' || ".join(
+        f"coalesce(CAST({c} AS varchar), '')"
+        for c in (
+            "ended_at", "ms_played", "source", "track_id", "track_name", "artist_name",
+            "episode_id", "episode_name", "show_name", "audiobook_title",
+            "audiobook_chapter_title",
+        )
+    )  # fmt: skip
+    rows = run.platform.query(f"SELECT count(*), count(DISTINCT {key}) FROM streams", max_rows=1)[
+        "rows"
+    ][0]
     found, distinct = int(rows[0] or 0), int(rows[1] or 0)
     if found != int(lake["rows_kept"]):
         problems.append(
@@ -276,4 +303,5 @@ def import_export(
     committed = commit(run, landed, merged)
     if queryable and committed["committed"]:
         check(run, committed)
+    judge(committed)
     return committed

@@ -39,6 +39,7 @@ from spotify_etl.settings import Settings
 from spotify_etl.spotify.oauth import ReauthRequired, make_auth_manager
 from spotify_etl.spotify.responses import (
     BadResponse,
+    IncompleteListing,
     PlaylistNotFound,
     PlaylistNotVisible,
     Response,
@@ -62,6 +63,7 @@ log = logging.getLogger(__name__)
 
 
 ADDITIONAL_TYPES = ("track", "episode")
+LISTING_LIMIT = 50
 
 
 MAX_429_WAITS = 10
@@ -269,19 +271,29 @@ class SpotifyApi:
         return self.call("GET /me", self.client.me, object_problem)
 
     def my_playlists(self) -> list[Response]:
-        """Every page of GET /me/playlists (limit 50)."""
+        """Every page of GET /me/playlists (limit 50), each whole as an `/items` page must be
+        (its entries, its offset, no early end before `total`).
+
+        Raises:
+            IncompleteListing: A page stayed short or broken after the retries; it carries the
+                pages read before it.
+        """
         pages: list[Response] = []
         offset: int | None = 0
         while offset is not None:
             at = offset
-            pages.append(
-                self.call(
+            try:
+                page = self.call(
                     f"GET /me/playlists offset {at}",
-                    lambda at=at: self.client.current_user_playlists(limit=50, offset=at),  # type: ignore[misc]
-                    listing_problem,
+                    lambda at=at: self.client.current_user_playlists(
+                        limit=LISTING_LIMIT, offset=at
+                    ),  # type: ignore[misc]
+                    lambda data, at=at: page_problem(data, at, LISTING_LIMIT),  # type: ignore[misc]
                 )
-            )
-            following = next_offset(pages[-1].data)
+            except BadResponse as exc:
+                raise IncompleteListing(str(exc), pages) from None
+            pages.append(page)
+            following = next_offset(page.data)
             offset = following if following is not None and following > at else None
         return pages
 

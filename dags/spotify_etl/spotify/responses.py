@@ -40,6 +40,15 @@ class BadResponse(Exception):
     ends the paging early), still after the retries: the playlist cannot be read whole."""
 
 
+class IncompleteListing(BadResponse):
+    """`GET /me/playlists` could not be read whole after the retries; `pages` holds the pages
+    that were."""
+
+    def __init__(self, message: str, pages: list[Response]) -> None:
+        super().__init__(message)
+        self.pages = pages
+
+
 def parse_object(body: bytes) -> tuple[str | None, dict[str, Any]]:
     """(problem, data): the body parsed as a JSON object, or why it is not one."""
     try:

@@ -19,9 +19,14 @@ from spotify_transform.jobs.output import ordered_map, write_tables
 from spotify_transform.normalize.dimensions import combine
 from spotify_transform.normalize.model import Normalized, PlaylistFiles
 from spotify_transform.normalize.parsing import RawFile
-from spotify_transform.normalize.playlists import normalize_playlists
+from spotify_transform.normalize.playlists import apply_listing, listing_rows, normalize_playlists
 from spotify_transform.rawzone import commit, layout
-from spotify_transform.rawzone.manifest import FileRecord, ManifestError, read_snapshot
+from spotify_transform.rawzone.manifest import (
+    FileRecord,
+    ListingRecord,
+    ManifestError,
+    read_snapshot,
+)
 from spotify_transform.storage import ByteStore, StorageError
 from spotify_transform.tables import PLAYLIST_TABLES, QUARANTINE_TABLE
 from spotify_transform.uris import join, relative
@@ -30,6 +35,7 @@ DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
 STAGES = ("all", "shard", "merge")
 MAX_SHARDS = 64
 PREFETCH_FILES = 256  # reads kept in flight ahead of parsing (~40 MB of pages of 50)
+_NO_LISTING = ListingRecord(None)
 
 
 @dataclass(frozen=True)
@@ -88,6 +94,8 @@ class RawSet:
     grouped: dict[str, dict[str, list[tuple[int, str]]]]
     expected: dict[str, FileRecord]
     incomplete: frozenset[str] = frozenset()
+    listing: tuple[str, ...] = ()
+    from_listing: frozenset[str] = frozenset()
 
     def only(self, keep: Callable[[str], bool]) -> RawSet:
         """The playlists for which `keep(playlist_id)` holds."""
@@ -95,6 +103,8 @@ class RawSet:
             {pid: f for pid, f in self.grouped.items() if keep(pid)},
             self.expected,
             frozenset(p for p in self.incomplete if keep(p)),
+            self.listing,
+            frozenset(p for p in self.from_listing if keep(p)),
         )
 
 
@@ -134,8 +144,19 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
             for path, file in record.paths():
                 if record.complete or file.name == layout.PLAYLIST_FILE:
                     expected[join(partition, path)] = file
-        grouped = _group(list(expected))
-        return RawSet(grouped, expected, frozenset(incomplete & set(grouped)))
+        listing = [join(partition, path) for path, _ in (manifest.listing or _NO_LISTING).paths()]
+        expected.update(
+            (join(partition, path), f) for path, f in (manifest.listing or _NO_LISTING).paths()
+        )
+        grouped = _group([p for p in expected if p not in listing])
+        from_listing = {p.playlist_id for p in manifest.playlists if p.copied_metadata}
+        return RawSet(
+            grouped,
+            expected,
+            frozenset(incomplete & set(grouped)),
+            tuple(listing),
+            frozenset(from_listing & set(grouped)),
+        )
     try:
         commit.ensure_readable(store, raw_root, snapshot_date)
     except commit.HalfReplaced as exc:
@@ -223,8 +244,24 @@ def normalize_set(
     return combine(parts), stats
 
 
+def _listed(store: ByteStore, request: TransformRequest, raw: RawSet) -> pl.DataFrame:
+    """The date's listing rows (read and verified like every file the manifest lists)."""
+    files = []
+    for path in raw.listing:
+        data = store.read(path)
+        want = raw.expected.get(path)
+        if want is not None and not want.matches(data):
+            raise TransformError(f"{path} does not match the date's manifest; extract it again")
+        files.append(RawFile(relative(path, request.raw_root), data))
+    return listing_rows(files)
+
+
 def finish(
-    store: ByteStore, request: TransformRequest, result: Normalized, stats: dict[str, int]
+    store: ByteStore,
+    request: TransformRequest,
+    result: Normalized,
+    stats: dict[str, int],
+    raw: RawSet,
 ) -> dict[str, object]:
     """Write the date's tables and check the quarantine ratio; return the small summary.
 
@@ -233,6 +270,10 @@ def finish(
             quarantine included, has been written).
     """
     tables = {name: result.tables[name] for name in (*PLAYLIST_TABLES, QUARANTINE_TABLE)}
+    if raw.from_listing:
+        tables["playlists"] = apply_listing(
+            tables["playlists"], _listed(store, request, raw), sorted(raw.from_listing)
+        )
     written = write_tables(store, request.curated_root, request.snapshot_date, tables)
 
     quarantine = result.tables[QUARANTINE_TABLE]
@@ -270,4 +311,4 @@ def run(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     """
     raw = read_raw_set(store, request.raw_root, request.snapshot_date)
     result, stats = normalize_set(store, request, raw)
-    return finish(store, request, result, stats)
+    return finish(store, request, result, stats, raw)

@@ -94,6 +94,7 @@ def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
             f"cannot merge {request.snapshot_date}: shard(s) {missing} of {request.shards} "
             f"have not finished (nothing under {staging})"
         )
-    summary = finish(store, request, combine(parts), stats)
+    raw = read_raw_set(store, request.raw_root, request.snapshot_date)
+    summary = finish(store, request, combine(parts), stats, raw)
     store.delete_prefix(staging)
     return summary

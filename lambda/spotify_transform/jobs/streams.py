@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
@@ -111,12 +111,14 @@ def run_file(store: ByteStore, raw_root: str, curated_root: str, ref: FileRef) -
 @dataclass
 class Ledger:
     """What `streams` reflects: the files merged (with their months), the setting it was built
-    with, and each file's outcome per month."""
+    with, each file's outcome per month, and the months a merge began to rewrite (`dirty`: set
+    before the first partition is written, cleared after the last)."""
 
     files: dict[str, list[str]]
     accounting: dict[str, dict[str, dict[str, int]]]
     incognito: str = "drop"
     version: int = VERSION
+    dirty: list[str] = field(default_factory=list)
 
     def to_json(self) -> bytes:
         return json.dumps(
@@ -125,6 +127,7 @@ class Ledger:
                 "incognito": self.incognito,
                 "files": self.files,
                 "accounting": self.accounting,
+                "dirty": self.dirty,
             },
             sort_keys=True,
         ).encode()
@@ -137,7 +140,11 @@ def read_ledger(store: ByteStore, curated_root: str) -> Ledger:
         return Ledger({}, {})
     raw = json.loads(store.read(uri))
     return Ledger(
-        raw["files"], raw["accounting"], raw.get("incognito", "drop"), raw.get("version", 0)
+        raw["files"],
+        raw["accounting"],
+        raw.get("incognito", "drop"),
+        raw.get("version", 0),
+        list(raw.get("dirty", [])),
     )
 
 
@@ -145,11 +152,13 @@ def months_to_rebuild(
     lake: Mapping[str, Sequence[str]], ledger: Ledger, incognito: str
 ) -> set[str]:
     """Months whose files differ from what the curated zone reflects: those of files added or
-    gone since the last merge, or every month when the rule's inputs (setting, version) changed."""
+    gone since the last merge, those a merge began to rewrite and did not finish (its files may
+    never have committed), or every month when the rule's inputs (setting, version) changed."""
     if ledger.incognito != incognito or ledger.version != VERSION:
         return {m for months in (*lake.values(), *ledger.files.values()) for m in months}
     changed = set(lake) ^ set(ledger.files)
-    return {m for sha in changed for m in (*lake.get(sha, ()), *ledger.files.get(sha, ()))}
+    touched = {m for sha in changed for m in (*lake.get(sha, ()), *ledger.files.get(sha, ()))}
+    return touched | set(ledger.dirty)
 
 
 def _batches(months: Sequence[str], size: int = 4) -> list[list[str]]:
@@ -189,6 +198,10 @@ def run_merge(
     incognito = "keep" if keep_incognito else "drop"
     ledger = read_ledger(store, curated_root)
     months = sorted(months_to_rebuild(lake, ledger, incognito))
+    ledger_uri = layout.state_file(curated_root, LEDGER)
+    if months:  # written ahead: a merge that stops half-way is finished (or undone) next time
+        ahead = Ledger(ledger.files, ledger.accounting, ledger.incognito, ledger.version, months)
+        store.write(ledger_uri, ahead.to_json(), "application/json")
     table = layout.curated_table_root(curated_root, STREAMS_TABLE)
     existing = set(store.list_files(table)) if months else set()
     accounting = {sha: dict(per) for sha, per in ledger.accounting.items() if sha in lake}
@@ -236,11 +249,9 @@ def run_merge(
             uri = layout.curated_file(curated_root, IMPORT_QUARANTINE_TABLE, import_id)
             store.write(uri, parquet_bytes(quarantine))
             quarantine_rows = quarantine.height
-    store.write(
-        layout.state_file(curated_root, LEDGER),
-        Ledger({s: list(m) for s, m in sorted(lake.items())}, accounting, incognito).to_json(),
-        "application/json",
-    )
+    if months or set(lake) != set(ledger.files):
+        done = Ledger({s: list(m) for s, m in sorted(lake.items())}, accounting, incognito)
+        store.write(ledger_uri, done.to_json(), "application/json")
     return {
         "dataset": "streams",
         "months_rebuilt": len(months),

@@ -142,3 +142,22 @@ RECENTLY_PLAYED_SCHEMA = pl.Schema(
         )
     }
 )
+
+# GET /me/playlists: the simplified playlist objects (no followers).
+LISTING_SCHEMA = pl.Schema(
+    {
+        "items": pl.List(
+            pl.Struct(
+                {
+                    "id": S,
+                    "name": S,
+                    "description": S,
+                    "public": B,
+                    "collaborative": B,
+                    "owner": pl.Struct({"id": S, "display_name": S}),
+                    "snapshot_id": S,
+                }
+            )
+        )
+    }
+)

@@ -45,6 +45,48 @@ def playlist_rows(meta: pl.DataFrame, incomplete: list[str]) -> pl.DataFrame:
     )
 
 
+# What a playlist's listing entry says of it: the columns it overrides for a playlist whose
+# `playlist.json` was copied (no call), whatever the copy says. Followers are not listed.
+LISTED_COLUMNS = ("name", "description", "owner_id", "owner_name", "public", "collaborative")
+
+
+def listing_rows(files: Sequence[RawFile]) -> pl.DataFrame:
+    """`GET /me/playlists` pages → one row per listed playlist (the first listing of an ID)."""
+    pages, _ = parse_many(files, api_shapes.LISTING_SCHEMA)
+    rows = pages.select(pl.col("items").fill_null([])).explode("items").unnest("items")
+    return (
+        rows.filter(pl.col("id").is_not_null())
+        .select(
+            pl.col("id").alias("playlist_id"),
+            "name",
+            "description",
+            pl.col("owner").struct.field("id").alias("owner_id"),
+            pl.col("owner").struct.field("display_name").alias("owner_name"),
+            "public",
+            "collaborative",
+        )
+        .unique("playlist_id", keep="first", maintain_order=True)
+    )
+
+
+def apply_listing(
+    playlists: pl.DataFrame, listed: pl.DataFrame, ids: Sequence[str]
+) -> pl.DataFrame:
+    """The `playlists` rows with the listing's name, owner and visibility for the playlists in
+    `ids` (reused without a call: today's listing is their only fresh word), and their follower
+    count unknown (NULL) rather than yesterday's."""
+    if not ids or listed.is_empty():
+        return playlists
+    fresh = listed.filter(pl.col("playlist_id").is_in(list(ids)))
+    joined = playlists.join(fresh, on="playlist_id", how="left", suffix="_listed")
+    reused = pl.col("playlist_id").is_in(fresh["playlist_id"].implode())
+    return joined.with_columns(
+        *(pl.when(reused).then(pl.col(f"{c}_listed")).otherwise(pl.col(c)).alias(c)
+          for c in LISTED_COLUMNS),
+        pl.when(reused).then(None).otherwise(pl.col("followers")).alias("followers"),
+    ).select(playlists.columns)  # fmt: skip
+
+
 def _embedded_entries(
     meta: pl.DataFrame, paged_entries: pl.DataFrame, by_path: dict[str, RawFile]
 ) -> pl.DataFrame:

@@ -58,6 +58,12 @@ class Staging:
         self.store.write(uri, body, "application/json")
         return FileRecord.of(name, body)
 
+    def put_listing(self, offset: int, body: bytes) -> FileRecord:
+        """Stage one `GET /me/playlists` page; return its manifest record."""
+        name = layout.listing_page_name(offset)
+        self.store.write(layout.listing_file(self.folder, name), body, "application/json")
+        return FileRecord.of(name, body)
+
     def copy_in(self, source_date: str, playlist_id: str, record: FileRecord) -> FileRecord:
         """Stage a file of another committed date as it is (server-side on S3)."""
         source = layout.raw_partition(self.raw_root, source_date)

@@ -4,6 +4,7 @@ Every function takes a zone root (a local folder or `s3://bucket[/prefix]`) and 
 or URI under it; nothing else in the project spells a zone path.
 
     <raw>/spotify/playlists/snapshot_date=D/playlist_id=<id>/{playlist.json,items-NNNNNN.json}
+    <raw>/spotify/playlists/snapshot_date=D/listing/me-playlists-NNNNNN.json   GET /me/playlists
     <raw>/spotify/playlists/snapshot_date=D/_manifest.json      the date's commit
     <raw>/spotify/playlists/snapshot_date=D/_swap.json          a swap in progress
     <raw>/spotify/playlists/.staging-snapshot_date=D-<uuid>/     an extract's staging (local)
@@ -121,6 +122,26 @@ def playlist_file(partition: str, playlist_id: str, name: str) -> str:
 def playlist_file_name(playlist_id: str, name: str) -> str:
     """A playlist's response file relative to its date folder (as a manifest names it)."""
     return f"playlist_id={playlist_id}/{name}"
+
+
+def listing_page_name(offset: int) -> str:
+    """The file name of the `GET /me/playlists` page at `offset`."""
+    return f"me-playlists-{offset:06d}.json"
+
+
+def listing_file_name(name: str) -> str:
+    """A listing page relative to its date folder (as a manifest names it)."""
+    return f"listing/{name}"
+
+
+def listing_file(partition: str, name: str) -> str:
+    """A listing page within a date (or within a staging copy of it)."""
+    return join(partition, listing_file_name(name))
+
+
+def is_listing_path(path: str) -> bool:
+    """Whether a file of a date folder is one of its listing pages."""
+    return "/listing/me-playlists-" in path
 
 
 def items_page_name(offset: int) -> str:

@@ -93,6 +93,8 @@ class PlaylistRecord:
         entries_landed: Entries stored (a complete playlist: `item_total`).
         copied_from: The date whose files an unchanged playlist copied.
         owner_id: The owner of a skipped (followed) playlist.
+        copied_metadata: Its `playlist.json` too was copied (no call: the listing showed the
+            same snapshot), so its name, owner and visibility are taken from today's listing.
     """
 
     playlist_id: str
@@ -106,6 +108,7 @@ class PlaylistRecord:
     entries_landed: int | None = None
     copied_from: str | None = None
     owner_id: str | None = None
+    copied_metadata: bool = False
 
     @property
     def complete(self) -> bool:
@@ -134,6 +137,7 @@ class PlaylistRecord:
                 "message": self.message,
                 "entries_landed": self.entries_landed,
                 "copied_from": self.copied_from,
+                "copied_metadata": self.copied_metadata or None,
             }
         ) | {"files": [f.to_dict() for f in self.files]}
 
@@ -159,6 +163,7 @@ class PlaylistRecord:
             entries_landed=opt_int("entries_landed"),
             copied_from=opt_str("copied_from"),
             owner_id=opt_str("owner_id"),
+            copied_metadata=bool(raw.get("copied_metadata", False)),
         )
 
 
@@ -200,20 +205,44 @@ class RunRecord:
 
 @dataclass(frozen=True)
 class ListingRecord:
-    """What `GET /me/playlists` held: the user, and entries listed, null entries, entries with a
-    null id, repeats and followed playlists."""
+    """What `GET /me/playlists` held: the user; entries listed, null entries, entries with a
+    null id, repeats and followed playlists; its pages as stored; whether it was read whole
+    (`message` says why not)."""
 
     user_id: str | None
     counts: Mapping[str, int] = field(default_factory=dict)
+    files: tuple[FileRecord, ...] = ()
+    complete: bool = True
+    message: str | None = None
+
+    def paths(self) -> list[tuple[str, FileRecord]]:
+        """(path relative to the date folder, record) of the stored listing pages."""
+        return [(layout.listing_file_name(f.name), f) for f in self.files]
 
     def to_dict(self) -> dict[str, Any]:
-        return {"user_id": self.user_id, **self.counts}
+        return {
+            "user_id": self.user_id,
+            **self.counts,
+            "complete": self.complete,
+            "message": self.message,
+            "files": [f.to_dict() for f in self.files],
+        }
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> ListingRecord:
-        counts = {k: int(v) for k, v in raw.items() if k != "user_id" and isinstance(v, int)}
+        counts = {
+            k: int(v)
+            for k, v in raw.items()
+            if k not in ("user_id", "complete") and isinstance(v, int) and not isinstance(v, bool)
+        }
         user = raw.get("user_id")
-        return cls(None if user is None else str(user), counts)
+        return cls(
+            None if user is None else str(user),
+            counts,
+            tuple(FileRecord.from_dict(f) for f in raw.get("files") or []),
+            bool(raw.get("complete", True)),
+            None if raw.get("message") is None else str(raw["message"]),
+        )
 
 
 @dataclass(frozen=True)
@@ -263,7 +292,8 @@ class SnapshotManifest:
 
     def files(self) -> list[tuple[str, FileRecord]]:
         """(path relative to the date folder, record) of every file the date holds."""
-        return [item for p in self.playlists for item in p.paths()]
+        listing = self.listing.paths() if self.listing is not None else []
+        return [*listing, *(item for p in self.playlists for item in p.paths())]
 
     def by_id(self) -> dict[str, PlaylistRecord]:
         """The playlists by ID."""

@@ -61,10 +61,10 @@ data "aws_iam_policy_document" "lambda" {
     resources = ["${var.bucket_arns["curated"]}/_staging/*"]
   }
 
-  # A streams merge removes the dates no committed export file holds any more (an import that
+  # A streams merge removes the months no committed export file holds any more (an import that
   # never committed, rolled back by the next merge).
   statement {
-    sid       = "RollBackStreamsDates"
+    sid       = "RollBackStreamsMonths"
     actions   = ["s3:DeleteObject"]
     resources = ["${var.bucket_arns["curated"]}/streams/*"]
   }

@@ -42,7 +42,8 @@ WHERE NOT EXISTS (
     SELECT 1
     FROM streams AS s
     WHERE s.track_id = p.track_id
-      AND s.played_date BETWEEN date_format(date_add('day', -1, date(p.played_date)), '%Y-%m-%d')
-                            AND date_format(date_add('day', 1, date(p.played_date)), '%Y-%m-%d')
+      -- the stream's month partition (a play near midnight on a month's edge: either month)
+      AND s.played_month BETWEEN substr(date_format(date_add('day', -1, date(p.played_date)), '%Y-%m-%d'), 1, 7)
+                             AND substr(date_format(date_add('day', 1, date(p.played_date)), '%Y-%m-%d'), 1, 7)
       AND abs(date_diff('second', s.ended_at, p.played_at)) <= 90
 )
