@@ -163,3 +163,61 @@ def test_an_explicit_id_still_reads_a_followed_playlist(stub: StubSpotify, tmp_p
     # THEN it is asked for (and, its contents not being visible, recorded so)
     assert _status(manifest, hidden)["status"] == "not_visible"
     assert stub.state.api_requests(f"/v1/playlists/{hidden}")
+
+
+def test_a_listing_that_stops_early_is_retried_then_marked_incomplete_and_loses_nothing(
+    stub: StubSpotify, tmp_path: Path
+) -> None:
+    # GIVEN a complete first day, then a /me/playlists page that ends before its `total` (three
+    # of the six, no `next`) on every try
+    run_extract(stub, tmp_path, api(stub), "2026-11-24")
+    page = json.loads(stub.state.me_pages[0])
+    page["items"], page["next"] = page["items"][:3], None
+    stub.state.me_pages[0] = json.dumps(page).encode()
+    sleeps = Sleeps()
+    # WHEN the next day is extracted
+    manifest = run_extract(stub, tmp_path, api(stub, sleeps), "2026-11-25")
+    # THEN the page was retried as a short `/items` page is, then the listing recorded loudly
+    # as incomplete, with why
+    assert len(sleeps) == MAX_ERROR_RETRIES
+    listing = manifest["listing"]
+    assert listing["complete"] is False
+    assert "holds 3 entries where 6 are due" in listing["message"]
+    # AND yesterday's playlists the listing did not reach were read by their ID: none of them
+    # looks removed, each is whole
+    day_one = {p["playlist_id"] for p in manifest_json_of(tmp_path, "2026-11-24")["playlists"]}
+    today = {p["playlist_id"]: p["status"] for p in manifest["playlists"]}
+    assert day_one <= set(today)
+    assert {s for p, s in today.items() if p != "6UeSakyzhiEt4NB3UAd6NQ"} <= {"ok", "unchanged"}
+
+
+def manifest_json_of(root: Path, day: str) -> dict[str, Any]:
+    path = root / "spotify" / "playlists" / f"snapshot_date={day}" / "_manifest.json"
+    data: dict[str, Any] = json.loads(path.read_bytes())
+    return data
+
+
+def test_a_playlist_reused_without_a_call_takes_its_name_and_visibility_from_the_listing(
+    stub: StubSpotify, tmp_path: Path
+) -> None:
+    # GIVEN a first day, then a rename and a visibility change that kept the snapshot id
+    run_extract(stub, tmp_path, api(stub), "2026-11-24")
+    page = json.loads(stub.state.me_pages[0])
+    renamed = next(i for i in page["items"] if i["id"] == PAGED)
+    renamed["name"], renamed["public"] = "Renamed without a new snapshot", False
+    stub.state.me_pages[0] = json.dumps(page).encode()
+    # WHEN the next day is extracted (the playlist reused without a call) and transformed
+    manifest = run_extract(stub, tmp_path, api(stub), "2026-11-25")
+    assert _status(manifest, PAGED)["status"] == "unchanged"
+    request = TransformRequest("2026-11-25", str(tmp_path), str(tmp_path / "curated"))
+    run(ByteStore(), request)
+    # THEN its row says what the listing says today, and no stale follower count
+    row = (
+        pl.read_parquet(curated_file(str(tmp_path / "curated"), "playlists", "2026-11-25"))
+        .filter(pl.col("playlist_id") == PAGED)
+        .row(0, named=True)
+    )
+    assert (row["name"], row["public"], row["followers"]) == (
+        "Renamed without a new snapshot", False, None,
+    )  # fmt: skip
+    assert row["item_count"] == 140 and row["items_accessible"]

@@ -76,7 +76,7 @@ def list_my_playlists(
     try:
         responses = source.my_playlists()
     except IncompleteListing as exc:
-        responses, problem = exc.pages, f"GET /me/playlists: {exc}"
+        responses, problem = exc.pages, str(exc)
         log.warning("the playlist listing is incomplete: %s", problem)
     pages = [r.data for r in responses]
     owners = listing_owners(pages)
@@ -264,13 +264,11 @@ def extract(
         todo = list(listing.read)
         if listing.problem is not None and previous is not None:
             # A listing cut short must not make yesterday's playlists look removed: the ones
-            # it did not reach are read by their ID (a deleted one answers 404).
-            unlisted = [
-                p.playlist_id
-                for p in previous.playlists
-                if p.status != "skipped" and p.playlist_id not in listing.listed()
-            ]
-            todo += [Listed(pid) for pid in unlisted]
+            # it did not reach are read by their ID (a deleted one answers 404); the followed
+            # ones stay skipped.
+            unlisted = [p for p in previous.playlists if p.playlist_id not in listing.listed()]
+            todo += [Listed(p.playlist_id) for p in unlisted if p.status != "skipped"]
+            listing.skipped += [p for p in unlisted if p.status == "skipped"]
 
     records: list[PlaylistRecord] = []
     probes: list[dict[str, Any]] = []
