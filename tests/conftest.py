@@ -70,9 +70,11 @@ def run_cli(home: Path, *args: str, **env: str) -> subprocess.CompletedProcess[s
     of this environment's Airflow or Spotify settings."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIF"))}
     environ.update({"SPOTIFY_PIPELINE_HOME": str(home), **env})
-    return subprocess.run(
-        [CLI, *args], capture_output=True, text=True, env=environ, timeout=600, check=False
-    )
+    home.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(  # in the lake's folder: no .env of the developer's is read
+        [CLI, *args], capture_output=True, text=True, env=environ, timeout=600, check=False,
+        cwd=home,
+    )  # fmt: skip
 
 
 @pytest.fixture(scope="session")

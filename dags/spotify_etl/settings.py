@@ -160,23 +160,6 @@ def load(
         "redirect_uri": merged.get("SPOTIPY_REDIRECT_URI") or None,
         "refresh_token": merged.get("SPOTIFY_REFRESH_TOKEN") or None,
     }
-    default_source = "spotify" if creds["client_id"] and creds["refresh_token"] else "sample"
-    source = _choice(merged, "SPOTIFY_PIPELINE_SOURCE", SOURCES, default_source)
-    if source == "spotify":
-        missing = [
-            n
-            for n, k in (
-                ("SPOTIPY_CLIENT_ID", "client_id"),
-                ("SPOTIFY_REFRESH_TOKEN", "refresh_token"),
-            )
-            if not creds[k]
-        ]
-        if missing:
-            raise SettingsError(
-                f"SPOTIFY_PIPELINE_SOURCE=spotify needs {' and '.join(missing)}; "
-                "run `spotify-pipeline auth` or use SPOTIFY_PIPELINE_SOURCE=sample"
-            )
-
     platform = _choice(merged, "SPOTIFY_PIPELINE_PLATFORM", PLATFORMS, "local")
     aws: dict[str, str] = {}
     if platform == "aws":
@@ -187,6 +170,30 @@ def load(
                 "(Terraform outputs; `scripts/` turns them into .env)"
             )
         aws = {n: merged[n] for n in AWS_NAMES}
+
+    # The bundled sample is a deliberate choice wherever real data is meant: on AWS, or once any
+    # credential is set (the environment, .env, the Airflow connection).
+    real = platform == "aws" or bool(creds["client_id"] or creds["refresh_token"])
+    source = _choice(merged, "SPOTIFY_PIPELINE_SOURCE", SOURCES, "spotify" if real else "sample")
+    if source == "spotify":
+        missing = [
+            n
+            for n, k in (
+                ("SPOTIPY_CLIENT_ID", "client_id"),
+                ("SPOTIFY_REFRESH_TOKEN", "refresh_token"),
+            )
+            if not creds[k]
+        ]
+        if missing:
+            why = (
+                "SPOTIFY_PIPELINE_SOURCE=spotify"
+                if merged.get("SPOTIFY_PIPELINE_SOURCE", "").strip()
+                else "the live source (the default on AWS and once a credential is set)"
+            )
+            raise SettingsError(
+                f"{why} needs {' and '.join(missing)}; run `spotify-pipeline auth`, or set "
+                "SPOTIFY_PIPELINE_SOURCE=sample to use the bundled sample deliberately"
+            )
 
     home = merged.get("SPOTIFY_PIPELINE_HOME", "").strip() or ".lake"
     if is_s3(home):
@@ -262,14 +269,26 @@ CONNECTION_ID = "spotify_default"
 
 def connection_credentials(conn_id: str = CONNECTION_ID) -> dict[str, str]:
     """Spotify credentials from the Airflow connection `spotify_default`, if it exists: login =
-    client ID, password = client secret, extra `refresh_token` and `redirect_uri`."""
-    try:
-        from airflow.sdk import Connection
+    client ID, password = client secret, extra `refresh_token` and `redirect_uri`.
 
+    Raises:
+        SettingsError: The connection exists but cannot be read (a secrets backend that fails,
+            a connection that does not parse): never taken for "no credentials", which would
+            fall back to the bundled sample.
+    """
+    from airflow.sdk import Connection
+    from airflow.sdk.exceptions import AirflowNotFoundException
+
+    try:
         conn = Connection.get(conn_id)
-    except Exception:  # no such connection (or not inside Airflow): the environment decides
+        extra = conn.extra_dejson or {}
+    except AirflowNotFoundException:  # not defined: the environment decides
         return {}
-    extra = conn.extra_dejson or {}
+    except Exception as exc:
+        raise SettingsError(
+            f"cannot read the Airflow connection {conn_id} ({type(exc).__name__}: {exc}); "
+            "fix or delete it"
+        ) from None
     found = {
         "SPOTIPY_CLIENT_ID": conn.login,
         "SPOTIPY_CLIENT_SECRET": conn.password,
@@ -283,6 +302,41 @@ def load_in_task() -> Settings:
     """Settings inside an Airflow task: the environment first, then the `spotify_default`
     connection for the credentials the environment does not set."""
     return load(fallbacks=connection_credentials())
+
+
+DOTENV = ".env"
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """The settings a `.env` file sets (`KEY=value`, `export KEY=value`, quotes, comments);
+    empty values are left out, as unset."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#") or "=" not in text:
+            continue
+        key, _, value = text.removeprefix("export ").partition("=")
+        value = value.strip()
+        if value[:1] in ("'", '"') and value.find(value[0], 1) > 0:
+            value = value[1 : value.find(value[0], 1)]  # a quoted value ends at its quote
+        elif " #" in value:
+            value = value.split(" #", 1)[0].rstrip()
+        if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", key.strip()) and value:
+            values[key.strip()] = value
+    return values
+
+
+def apply_dotenv(path: Path | None = None, env: MutableMapping[str, str] | None = None) -> Path:
+    """Put the settings of `.env` (in the current folder) into the environment where it has
+    none: the environment wins, as with docker compose. Returns the file looked for."""
+    target = os.environ if env is None else env
+    path = path or Path.cwd() / DOTENV
+    for key, value in read_dotenv(path).items():
+        if not target.get(key):
+            target[key] = value
+    return path
 
 
 def export_for_tasks(settings: Settings, env: MutableMapping[str, str] | None = None) -> None:

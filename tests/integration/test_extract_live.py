@@ -397,3 +397,44 @@ def test_a_pkce_token_without_the_scopes_asks_for_auth_and_never_prompts(
     # a browser or reads the terminal (stdin is captured: a prompt would raise OSError)
     with pytest.raises(ReauthRequired, match="spotify-pipeline auth"):
         run_extract(stub, tmp_path, source)
+
+
+def test_credentials_in_dotenv_make_the_command_line_use_spotify(
+    stub: StubSpotify, tmp_path: Path
+) -> None:
+    # GIVEN the credentials (and the stub's addresses) only in .env, as the docs say to keep them
+    from tests.conftest import run_cli
+
+    home = tmp_path / "lake"
+    home.mkdir()
+    (home / ".env").write_text(
+        "# written by hand\n"
+        + "".join(f"{k}={v}\n" for k, v in stub.env().items() if k != "SPOTIFY_PIPELINE_SOURCE")
+        + 'export SPOTIFY_PLAYLISTS="me"\n'
+    )
+    today = datetime.now(UTC).date().isoformat()
+    # WHEN `extract` runs from that folder, no source named
+    done = run_cli(home, "extract", "--date", today)
+    # THEN it read .env and extracted from Spotify (the stub)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["statuses"] == {"ok": 5, "skipped": 1}
+    assert stub.state.api_requests("/v1/me/playlists")
+    # AND the environment wins over .env
+    done = run_cli(home, "extract", "--date", today, SPOTIFY_PIPELINE_SOURCE="sample")
+    assert done.returncode == 2 and "holds your Spotify data" in done.stderr
+
+
+def test_the_sample_never_lands_in_a_lake_of_real_data(stub: StubSpotify, tmp_path: Path) -> None:
+    # GIVEN a lake that holds the sample's week
+    from tests.conftest import run_cli
+
+    sample = run_cli(tmp_path, "extract", "--date", "2026-11-20")
+    assert sample.returncode == 0, sample.stderr
+    # WHEN Spotify is pointed at it THEN it refuses in one line, saying where and what to do
+    today = datetime.now(UTC).date().isoformat()
+    live = run_cli(tmp_path, "extract", "--date", today, **stub.env())
+    assert live.returncode == 2
+    (line,) = live.stderr.strip().splitlines()
+    assert line.startswith(f"error: the lake at {tmp_path} holds the bundled sample")
+    assert "SPOTIFY_PIPELINE_HOME" in line
+    assert not (tmp_path / "raw" / "spotify" / "playlists" / f"snapshot_date={today}").exists()

@@ -27,6 +27,7 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("SPOTIFY_PIPELINE_HOME", str(tmp_path / "lake"))
+    monkeypatch.chdir(tmp_path)  # no .env of the developer's is read
     return tmp_path / "lake"
 
 

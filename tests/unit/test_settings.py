@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 
 from spotify_etl.settings import SettingsError, load, parse_playlists
@@ -225,3 +228,68 @@ def test_sample_anchor_is_a_date_or_the_runs_own() -> None:
     # GIVEN no anchor, then one WHEN loaded THEN none means "the run's date", a date is kept
     assert load({}).sample_anchor is None
     assert load({"SPOTIFY_SAMPLE_ANCHOR": "2026-11-24"}).sample_anchor == "2026-11-24"
+
+
+@pytest.mark.parametrize(
+    ("env", "source"),
+    [
+        ({}, "sample"),  # a laptop with nothing configured: the sample
+        ({"SPOTIFY_PIPELINE_SOURCE": "sample", "SPOTIPY_CLIENT_ID": "x"}, "sample"),  # chosen
+    ],
+)
+def test_the_sample_is_the_default_only_where_nothing_real_is_configured(
+    env: dict[str, str], source: str
+) -> None:
+    assert load(env).source == source
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"SPOTIPY_CLIENT_ID": "client"},  # a credential set, another missing
+        {"SPOTIFY_REFRESH_TOKEN": "token"},
+        {"SPOTIFY_PIPELINE_PLATFORM": "aws", **{n: "x" for n in (
+            "RAW_BUCKET", "CURATED_BUCKET", "ATHENA_RESULTS_BUCKET", "TRANSFORM_FUNCTION",
+            "GLUE_DATABASE", "GLUE_CRAWLER", "ATHENA_WORKGROUP")}},  # fmt: skip
+    ],
+)
+def test_where_real_data_is_meant_a_missing_credential_stops_instead_of_the_sample(
+    env: dict[str, str],
+) -> None:
+    with pytest.raises(SettingsError, match="SPOTIFY_PIPELINE_SOURCE=sample to use the bundled"):
+        load(env)
+
+
+def test_a_connection_that_cannot_be_read_is_an_error_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # GIVEN a secrets backend that fails when the connection is looked up
+    from airflow.sdk import Connection
+
+    from spotify_etl.settings import connection_credentials
+
+    def broken(cls: Any, conn_id: str) -> Any:
+        raise PermissionError("AccessDenied on secretsmanager:GetSecretValue")
+
+    monkeypatch.setattr(Connection, "get", classmethod(broken))
+    # THEN the lookup stops the task, naming the connection, never falling back to the sample
+    with pytest.raises(SettingsError, match="cannot read the Airflow connection spotify_default"):
+        connection_credentials()
+
+
+def test_dotenv_is_read_where_the_environment_says_nothing(tmp_path: Path) -> None:
+    from spotify_etl.settings import apply_dotenv
+
+    dotenv = tmp_path / ".env"
+    dotenv.write_text(
+        "# comment\nSPOTIPY_CLIENT_ID=from-file\nexport SPOTIFY_PLAYLISTS='me'\n"
+        'SPOTIFY_REFRESH_TOKEN="tok" # trailing\nEMPTY=\nSPOTIFY_PIPELINE_PLATFORM=aws\n'
+    )
+    env = {"SPOTIFY_PIPELINE_PLATFORM": "local"}
+    apply_dotenv(dotenv, env)
+    assert env == {
+        "SPOTIFY_PIPELINE_PLATFORM": "local",  # the environment wins
+        "SPOTIPY_CLIENT_ID": "from-file",
+        "SPOTIFY_PLAYLISTS": "me",
+        "SPOTIFY_REFRESH_TOKEN": "tok",
+    }

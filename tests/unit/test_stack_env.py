@@ -27,7 +27,8 @@ def test_fill_env_gives_every_empty_secret_a_fresh_value_of_adequate_length() ->
     other = stack._parse(second.splitlines())
     assert all(values[n] != other[n] for n in filled)
     # AND the non-secret settings keep their example values
-    assert values["AIRFLOW_UID"] == "50000" and values["SPOTIFY_PIPELINE_SOURCE"] == "sample"
+    # (the source follows the credentials: empty, the sample until they are set)
+    assert values["AIRFLOW_UID"] == "50000" and values["SPOTIFY_PIPELINE_SOURCE"] == ""
 
 
 def test_fill_env_never_changes_a_value_already_set_and_adds_missing_keys() -> None:

@@ -193,9 +193,8 @@ def import_sample(loaded: Settings, home: Path) -> str:
     from spotify_etl.spotify.sample import sample_export
 
     zip_path = sample_export(loaded.sample_anchor, LocalZones(home).sample_export_folder)
-    committed = history.import_export(
-        context.for_cli(loaded, today(), "sample-import"), str(zip_path)
-    )
+    run = context.for_cli(loaded, today(), "sample-import")
+    committed = history.import_export(run, str(zip_path), sample=True)
     lake = committed["lake"]
     return (
         f"the sample's data export: {committed['records_read']:,} records, "

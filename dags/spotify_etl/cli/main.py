@@ -149,16 +149,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     from spotify_etl.export.land import ExportError
     from spotify_etl.pipeline.history import ImportFailed
     from spotify_etl.platforms.base import PlatformError
-    from spotify_etl.settings import SettingsError
+    from spotify_etl.settings import SettingsError, apply_dotenv
     from spotify_etl.spotify.responses import SourceError
     from spotify_etl.sql import SqlError
     from spotify_transform.errors import TransformError
+    from spotify_transform.rawzone.origin import LakeSourceError
     from spotify_transform.storage import StorageError
 
     args = build_parser().parse_args(argv)
     try:
+        apply_dotenv()  # .env in the current folder, as docker compose reads it; env wins
         code: int = args.func(args)
-    except (UserError, SettingsError, SqlError, ExportError) as exc:
+    except (UserError, SettingsError, SqlError, ExportError, LakeSourceError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except (PlatformError, TransformError, StorageError, SourceError, ImportFailed) as exc:

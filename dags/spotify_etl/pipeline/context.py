@@ -64,3 +64,14 @@ def in_task(choose_date: Callable[[str], str] | None = None) -> Run:
 def for_cli(loaded: Settings, day: str, run_id: str = "manual") -> Run:
     """A run started from the command line (boto3's default session on AWS)."""
     return Run(loaded, get_platform(loaded), day, run_id)
+
+
+def claim_lake(run: Run, source: str) -> None:
+    """Let `source` (spotify or sample) write into this run's lake: refused, one line, when the
+    lake holds the other's data (sample playlists never mix with a listener's real ones)."""
+    from spotify_transform.rawzone.origin import claim
+
+    where = (
+        str(run.settings.home.resolve()) if run.platform.name == "local" else run.platform.raw_root
+    )
+    claim(run.platform.store, run.platform.raw_root, source, where)

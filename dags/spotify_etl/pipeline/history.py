@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from spotify_etl.export import land as export_land
-from spotify_etl.pipeline.context import Run
+from spotify_etl.pipeline.context import Run, claim_lake
 from spotify_etl.settings import Settings
 from spotify_transform.rawzone.export import (
     Accounting,
@@ -43,8 +43,12 @@ def land(
     source: str,
     progress: Callable[[str], None] | None = None,
     on_landed: Callable[[export_land.Landed], None] | None = None,
+    *,
+    sample: bool = False,
 ) -> dict[str, Any]:
-    """Store the export's streaming history in the raw zone; say which files are new."""
+    """Store the export's streaming history in the raw zone; say which files are new. An
+    export is the listener's own data (`sample`: the bundled one)."""
+    claim_lake(run, "sample" if sample else "spotify")
     landing = export_land.land(
         run.platform.store, run.platform.raw_root, source, progress, on_landed
     )
@@ -273,6 +277,7 @@ def import_export(
     progress: Callable[[str], None] | None = None,
     *,
     queryable: bool = True,
+    sample: bool = False,
 ) -> dict[str, Any]:
     """The whole import in this process: each file is normalised (one invocation each, at most
     SPOTIFY_TRANSFORM_MAX_PARALLEL at once, as the DAG's lanes) as soon as it has landed, then
@@ -294,7 +299,7 @@ def import_export(
         def start(f: export_land.Landed) -> None:
             pending.append((f.path, pool.submit(transform, run, [_ref(f.to_dict())])))
 
-        landed = land(run, source, progress, on_landed=start)
+        landed = land(run, source, progress, on_landed=start, sample=sample)
         for path, future in pending:
             report(future.result()[0], path)
     merged = merge(run, landed)

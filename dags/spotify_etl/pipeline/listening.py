@@ -7,13 +7,14 @@ from collections.abc import Sequence
 from typing import Any
 
 from spotify_etl.extract.recently_played import extract_recently_played
-from spotify_etl.pipeline.context import Run
+from spotify_etl.pipeline.context import Run, claim_lake
 from spotify_etl.pipeline.snapshot import get_source
 from spotify_transform.tables import PLAYS_TABLE
 
 
 def extract(run: Run) -> dict[str, Any]:
     """Fetch new plays since the stored cursor into the raw zone of the run's day."""
+    claim_lake(run, run.settings.source)
     return extract_recently_played(
         run.platform.store,
         get_source(run.settings, run.date),

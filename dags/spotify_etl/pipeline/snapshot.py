@@ -10,7 +10,7 @@ from typing import Any
 
 from spotify_etl import sql
 from spotify_etl.extract import playlists as extract_playlists
-from spotify_etl.pipeline.context import Run
+from spotify_etl.pipeline.context import Run, claim_lake
 from spotify_etl.settings import Settings
 from spotify_etl.spotify.responses import Source, SourceError
 from spotify_transform.rawzone import commit
@@ -67,6 +67,7 @@ def extract(
                 "Use --force-current to do so deliberately."
             )
         return {**extract_playlists.summary(existing, root), "reused": True}
+    claim_lake(run, run.settings.source)
     manifest = extract_playlists.extract(
         store,
         get_source(run.settings, run.date),

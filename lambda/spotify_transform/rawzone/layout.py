@@ -97,6 +97,12 @@ def s3_reports_root(curated_root: str) -> str:
     return join(curated_root, "_reports")
 
 
+def source_file(raw_root: str) -> str:
+    """Which source the lake holds (the live API or the bundled sample), claimed by its first
+    write."""
+    return join(raw_root, "spotify", "_source.json")
+
+
 # ---------------------------------------------------------------------------- playlists
 def playlists_root(raw_root: str) -> str:
     """The raw zone folder of every snapshot date's playlists."""
