@@ -248,9 +248,21 @@ def test_the_sample_is_the_default_only_where_nothing_real_is_configured(
     [
         {"SPOTIPY_CLIENT_ID": "client"},  # a credential set, another missing
         {"SPOTIFY_REFRESH_TOKEN": "token"},
-        {"SPOTIFY_PIPELINE_PLATFORM": "aws", **{n: "x" for n in (
-            "RAW_BUCKET", "CURATED_BUCKET", "ATHENA_RESULTS_BUCKET", "TRANSFORM_FUNCTION",
-            "GLUE_DATABASE", "GLUE_CRAWLER", "ATHENA_WORKGROUP")}},  # fmt: skip
+        {
+            "SPOTIFY_PIPELINE_PLATFORM": "aws",
+            **{
+                n: "x"
+                for n in (
+                    "RAW_BUCKET",
+                    "CURATED_BUCKET",
+                    "ATHENA_RESULTS_BUCKET",
+                    "TRANSFORM_FUNCTION",
+                    "GLUE_DATABASE",
+                    "GLUE_CRAWLER",
+                    "ATHENA_WORKGROUP",
+                )
+            },
+        },
     ],
 )
 def test_where_real_data_is_meant_a_missing_credential_stops_instead_of_the_sample(
