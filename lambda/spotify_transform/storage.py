@@ -148,6 +148,39 @@ class ByteStore:
             tmp.unlink(missing_ok=True)
             raise
 
+    def create(self, uri: str, data: bytes, content_type: str = "application/json") -> bool:
+        """Write `data` to `uri` only if nothing is there; say whether it was written.
+
+        One step on both sides, so of two writers racing for one name exactly one wins: a
+        conditional PUT (`If-None-Match: *`) on S3, a hard link of a finished temp file locally.
+        """
+        if is_s3(uri):
+            bucket, key = _split(uri)
+            try:
+                self._client(uri).put_object(
+                    Bucket=bucket, Key=key, Body=data, ContentType=content_type, IfNoneMatch="*"
+                )
+            except Exception as exc:
+                code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+                if code in ("PreconditionFailed", "ConditionalRequestConflict"):
+                    return False
+                raise
+            return True
+        target = Path(uri)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        try:
+            with tmp.open("wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.link(tmp, target)
+        except FileExistsError:
+            return False
+        finally:
+            tmp.unlink(missing_ok=True)
+        return True
+
     def scratch(self, uri: str) -> Path:
         """A new, empty local file to write a large file into before `put_file` moves it to
         `uri`: beside it locally (so the move is one rename), in the temp folder for S3."""

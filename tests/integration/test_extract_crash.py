@@ -82,10 +82,12 @@ for _name in OPERATIONS:
 class ChangedSample(SampleSource):
     """The sample a day later: one playlist has a new snapshot id (its pages unchanged)."""
 
-    def _get(self, *parts: str) -> Response:
-        response = super()._get(*parts)
-        if parts == ("playlists", CHANGED, "playlist.json"):
-            return Response.of(response.body.replace(b"sampleSnapshot==", b"changedSnapshot=="))
+    def playlist(self, playlist_id: str) -> Response:
+        response = super().playlist(playlist_id)
+        if playlist_id == CHANGED:
+            changed = response.body.replace(b"sampleSnapshot==", b"changedSnapshot==")
+            assert changed != response.body
+            return Response.of(changed)
         return response
 
 

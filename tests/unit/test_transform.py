@@ -308,13 +308,43 @@ def test_sharded_transform_then_merge_equals_the_single_run(
     merged = run(
         store, TransformRequest(SAMPLE_DATE, raw_root, str(split), stage="merge", shards=3)
     )
-    # THEN every table holds the same rows, each key once, and the staging area is gone
+    # THEN every table holds the same rows, each key once, and only the merge's note is left
     assert sum(shard_entries) == merged["entries"] == 335  # type: ignore[arg-type]
     for name in SNAPSHOT_TABLES:
         one = pl.read_parquet(curated_file(str(whole), name, SAMPLE_DATE))
         many = pl.read_parquet(curated_file(str(split), name, SAMPLE_DATE))
         assert one.equals(many), name
-    assert store.list_files(str(split / "_staging")) == []
+    assert [Path(f).name for f in store.list_files(str(split / "_staging"))] == ["_merged.json"]
+
+
+def test_a_merge_retried_after_it_finished_returns_the_same_summary(
+    store: ByteStore, raw_root: str, tmp_path: Path
+) -> None:
+    # GIVEN a split date whose merge finished (its shards cleaned up), as when Airflow retries
+    # the task after the invocation succeeded but the worker was lost
+    def merge() -> dict[str, object]:
+        return run(
+            store, TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path), stage="merge", shards=2)
+        )
+
+    for i in range(2):
+        run(
+            store,
+            TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path), stage="shard", shard=i, shards=2),
+        )
+    first = merge()
+    tables = {n: curated_file(str(tmp_path), n, SAMPLE_DATE) for n in SNAPSHOT_TABLES}
+    before = {n: Path(f).read_bytes() for n, f in tables.items()}
+    # WHEN the merge runs again THEN it answers what it did, and the tables are untouched
+    assert json.loads(json.dumps(merge(), default=str)) == json.loads(
+        json.dumps(first, default=str)
+    )
+    assert {n: Path(f).read_bytes() for n, f in tables.items()} == before
+    # AND once the date's raw data changed (extracted again), a merge needs its shards again
+    manifest = Path(raw_root) / "spotify" / "playlists" / f"snapshot_date={SAMPLE_DATE}"
+    (manifest / "_manifest.json").write_bytes((manifest / "_manifest.json").read_bytes() + b" ")
+    with pytest.raises(TransformError, match="have not finished"):
+        merge()
 
 
 def test_merge_refuses_when_a_shard_is_missing(

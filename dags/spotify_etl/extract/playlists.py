@@ -10,6 +10,7 @@ the API again, so every date partition is complete on its own. `ok` means every 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -30,7 +31,7 @@ from spotify_etl.spotify.responses import (
     next_offset,
     page_problem,
 )
-from spotify_transform.rawzone import commit, layout
+from spotify_transform.rawzone import commit, layout, lock
 from spotify_transform.rawzone.manifest import (
     FileRecord,
     PlaylistRecord,
@@ -38,7 +39,7 @@ from spotify_transform.rawzone.manifest import (
     SnapshotManifest,
     read_snapshot,
 )
-from spotify_transform.storage import ByteStore
+from spotify_transform.storage import ByteStore, StorageError
 
 log = logging.getLogger(__name__)
 PAGE_LIMIT = 50
@@ -244,10 +245,26 @@ def extract(
         list_playlists: Resolves `me` (default: `list_my_playlists`, GET /me/playlists).
         progress: Called with a short line per playlist (CLI progress).
     """
+    with lock.writer(store, request.raw_root, request.snapshot_date, request.run_id) as lease:
+        return _extract(store, source, request, lease, list_playlists, progress)
+
+
+def _extract(
+    store: ByteStore,
+    source: Source,
+    request: ExtractRequest,
+    lease: lock.Lease,
+    list_playlists: Callable[[Source, str | None], tuple[Listing, list[bytes]]] | None,
+    progress: Callable[[str], None] | None,
+) -> SnapshotManifest:
     started, t0 = _now(), time.monotonic()
-    # An earlier extract of this date that stopped mid-way: its leftovers go (this run
-    # replaces the whole date anyway), and the manifest says it was found.
+    # An earlier extract of this date that stopped mid-way: a swap it left half done is
+    # finished first, so the date is whole whatever becomes of this run; then its leftovers go
+    # (this run replaces the whole date anyway), and the manifest says it was found.
     interrupted = commit.interrupted(store, request.raw_root, request.snapshot_date)
+    if interrupted:
+        with contextlib.suppress(StorageError):  # staging gone: only this extract can rebuild
+            commit.repair(store, request.raw_root, request.snapshot_date)
     commit.clear_leftovers(store, request.raw_root, request.snapshot_date)
     staging = commit.Staging(store, request.raw_root, request.snapshot_date)
 
@@ -274,6 +291,7 @@ def extract(
     probes: list[dict[str, Any]] = []
     try:
         for n, listed in enumerate(todo, 1):
+            lease.renew()
             record = _extract_playlist(source, staging, listed, previous, probes)
             records.append(record)
             log.info(
@@ -310,6 +328,7 @@ def extract(
             capabilities=probes[0] if probes else None,
             listing=listing.record(listing_files) if listing is not None else None,
         )
+        lease.renew(force=True)  # the swap has the lease's whole span to finish
         staging.commit(manifest)
     except BaseException:
         # Before the commit began, the date is untouched: drop the staging copy. After, keep

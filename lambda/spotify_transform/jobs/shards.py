@@ -7,6 +7,7 @@ nor a query ever sees them. A playlist's shard is a stable hash of its ID.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zlib
@@ -40,6 +41,7 @@ def run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     )
     result, stats = normalize_set(store, request, raw)
     staging = staging_prefix(request)
+    store.delete([layout.shard_merged_file(staging)])  # a new split of the date begins
     for name, frame in result.tables.items():
         store.write(layout.shard_table_file(staging, request.shard, name), parquet_bytes(frame))
     counters = {
@@ -57,22 +59,39 @@ def run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     return {"snapshot_date": request.snapshot_date, "shard": request.shard, **counters}
 
 
+def raw_identity(store: ByteStore, request: TransformRequest) -> str:
+    """The raw date a merge combines: the sha256 of its committed manifest ("" for none)."""
+    uri = layout.manifest_file(layout.raw_partition(request.raw_root, request.snapshot_date))
+    return hashlib.sha256(store.read(uri)).hexdigest() if store.exists(uri) else ""
+
+
 def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     """Combine every shard into the date's tables (dimensions unique again), then clean up.
+
+    Idempotent: the merge leaves `_merged.json` (its summary and the raw date it merged) when
+    it removes the shards, so a retry after a merge that finished (a lost worker, a cut
+    connection) returns the same summary instead of failing; a retry after the date was
+    extracted again (another manifest) still needs its shards.
 
     Raises:
         TransformError: A shard has not finished.
     """
     staging = staging_prefix(request)
+    identity = raw_identity(store, request)
+    merged = layout.shard_merged_file(staging)
+    if store.exists(merged):
+        done = json.loads(store.read(merged))
+        if done.get("raw") == identity and not _any_shard_done(store, staging, request.shards):
+            return dict(done["summary"])
     parts: list[Normalized] = []
     stats = {"playlists": 0, "playlists_incomplete": 0, "files_read": 0, "bytes_read": 0}
     missing = []
     for shard in range(request.shards):
-        done = layout.shard_done_file(staging, shard)
-        if not store.exists(done):
+        done_file = layout.shard_done_file(staging, shard)
+        if not store.exists(done_file):
             missing.append(shard)
             continue
-        counters = json.loads(store.read(done))
+        counters = json.loads(store.read(done_file))
         tables = {
             name: pl.read_parquet(
                 io.BytesIO(store.read(layout.shard_table_file(staging, shard, name)))
@@ -96,5 +115,12 @@ def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
         )
     raw = read_raw_set(store, request.raw_root, request.snapshot_date)
     summary = finish(store, request, combine(parts), stats, raw)
-    store.delete_prefix(staging)
+    body = json.dumps({"raw": identity, "summary": summary}, sort_keys=True, default=str)
+    store.write(merged, body.encode(), "application/json")
+    for shard in range(request.shards):
+        store.delete_prefix(layout.shard_folder(staging, shard))
     return summary
+
+
+def _any_shard_done(store: ByteStore, staging: str, shards: int) -> bool:
+    return any(store.exists(layout.shard_done_file(staging, s)) for s in range(shards))

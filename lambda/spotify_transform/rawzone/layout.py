@@ -7,6 +7,7 @@ or URI under it; nothing else in the project spells a zone path.
     <raw>/spotify/playlists/snapshot_date=D/listing/me-playlists-NNNNNN.json   GET /me/playlists
     <raw>/spotify/playlists/snapshot_date=D/_manifest.json      the date's commit
     <raw>/spotify/playlists/snapshot_date=D/_swap.json          a swap in progress
+    <raw>/spotify/playlists/_writers/snapshot_date=D.json       the one extract writing D
     <raw>/spotify/playlists/.staging-snapshot_date=D-<uuid>/     an extract's staging (local)
     <raw>/spotify/_staging/snapshot_date=D-<uuid>/              an extract's staging (S3)
     <raw>/spotify/recently_played/extracted_date=D/<cursor>.json, _manifest.json
@@ -15,6 +16,7 @@ or URI under it; nothing else in the project spells a zone path.
     <raw>/spotify/export/imports/imported_at=<id>/_manifest.json an import's commit
     <curated>/<table>/<partition key>=<value>/part-00000.parquet
     <curated>/_staging/snapshot_date=D/shards=N/shard=NNN/      a split transform's shards
+    <curated>/_staging/snapshot_date=D/shards=N/_merged.json    a finished merge's summary
     <curated>/_derived/streams/sha256=<hex>/v<N>/               one export file, normalised
     <curated>/_state/<name>.json                                what the curated zone reflects
     <reports>/snapshot_date=D/report.{json,html}                the run report
@@ -174,6 +176,11 @@ def swap_marker(partition: str) -> str:
     return join(partition, SWAP_MARKER)
 
 
+def writer_lock(raw_root: str, snapshot_date: str) -> str:
+    """The lease of the one extract writing `snapshot_date` (outside the date's folder)."""
+    return join(playlists_root(raw_root), "_writers", f"snapshot_date={snapshot_date}.json")
+
+
 # ---------------------------------------------------------------------------- staging
 def staging_parent(raw_root: str) -> str:
     """Where extracts stage a date before committing it."""
@@ -285,6 +292,12 @@ def shard_table_file(staging: str, shard: int, table: str) -> str:
 def shard_done_file(staging: str, shard: int) -> str:
     """Written last by a shard: its presence says the shard is complete."""
     return join(shard_folder(staging, shard), SHARD_DONE)
+
+
+def shard_merged_file(staging: str) -> str:
+    """Left by a finished merge (its summary and the raw date it merged): a retried merge
+    returns it instead of failing on the shards it already cleaned up."""
+    return join(staging, "_merged.json")
 
 
 def derived_streams(curated_root: str, sha256: str, version: int) -> str:
