@@ -207,7 +207,7 @@ class AthenaShapedResults(LocalPlatform):
     """The local lake, answering as Athena's GetQueryResults does: every value as its text
     (`VarCharValue`: booleans 'true'/'false', numbers as digits), NULL as no value."""
 
-    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+    def query(self, sql: str, max_rows: int | None = 20) -> dict[str, Any]:
         result = super().query(sql, max_rows)
 
         def text(v: Any) -> str | None:
@@ -229,8 +229,9 @@ def test_report_reads_athena_text_values_as_the_local_ones(
     native = gather(settings, LocalPlatform(home), SAMPLE_DATE)
     texts = gather(settings, AthenaShapedResults(home), SAMPLE_DATE)
     # THEN visibility and readability are the same booleans (not the truthy text 'false')
-    assert texts["playlist_history"] == native["playlist_history"]
-    assert {x["public"] for x in texts["playlist_history"]} == {True, False}
+    assert texts["playlists_now"] == native["playlists_now"]
+    assert texts["playlist_events"] == native["playlist_events"]
+    assert {x["public"] for x in texts["playlists_now"]} == {True, False}
     # AND the page renders the same changes from them
     page = render_html(texts)
     assert "made private" in page and "renamed from “Road Trip 🚗”" in page
@@ -238,3 +239,74 @@ def test_report_reads_athena_text_values_as_the_local_ones(
         texts["checks"] == native["checks"]
         and texts["listening_hours"] == native["listening_hours"]
     )
+
+
+def _many_playlists(home: Path, playlists: int, days: int) -> str:
+    """A lake whose `playlists` table holds `playlists` playlists on each of `days` dates (the
+    last one renamed on the last date, the first gone from it); returns the last date."""
+    import polars as pl
+
+    from spotify_etl.sql import dates_up_to
+    from spotify_transform.rawzone.layout import curated_file
+    from spotify_transform.schemas import TABLES
+
+    dates = dates_up_to("2026-11-28", days)
+    for n, day in enumerate(dates):
+        last = n == days - 1
+
+        def name(i: int, last: bool = last) -> str:
+            return f"Mix {i:04d}" + (" (2026)" if last and i == playlists - 1 else "")
+
+        rows = [
+            {"playlist_id": f"pl{i:020d}", "name": name(i),
+             "description": None, "owner_id": "me", "owner_name": "Me", "public": True,
+             "collaborative": False, "followers": None, "snapshot_id": f"s{i}",
+             "item_count": 10 + i, "items_accessible": True}
+            for i in range(1 if last else 0, playlists)
+        ]  # fmt: skip
+        target = Path(curated_file(str(home / "curated"), "playlists", day))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        pl.DataFrame(rows, schema=TABLES["playlists"].schema).write_parquet(target)
+    LocalPlatform(home).crawl()
+    return dates[-1]
+
+
+def test_a_report_of_many_playlists_shows_every_one_of_the_date(tmp_path: Path) -> None:
+    # GIVEN 300 playlists on each of 28 dates (8,400 history rows: more than the 5,000 the report
+    # once read, which cut its own date off)
+    from spotify_etl.report.gather import gather
+
+    day = _many_playlists(tmp_path, 300, 28)
+    # WHEN the report gathers its figures
+    r = gather(load({"SPOTIFY_PIPELINE_HOME": str(tmp_path)}), LocalPlatform(tmp_path), day)
+    # THEN every playlist of the date is there, and each query returned only what the page shows
+    assert len(r["playlists_now"]) == 299
+    assert len(r["playlist_dates"]) == 28
+    sizes = r["playlist_sizes"]
+    assert sizes["playlists"] == 300 and {x["playlist_id"] for x in sizes["series"]} == {
+        f"pl{i:020d}" for i in range(294, 300)
+    }
+    # AND the date's rename and disappearance are events, at their dates
+    events = {(e["date"], e["name"], e["gone"]) for e in r["playlist_events"]["shown"]}
+    assert events == {(day, "Mix 0299 (2026)", False), (day, "Mix 0000", True)}
+    page = render_html(r)
+    assert "renamed from “Mix 0299”" in page and "no longer extracted" in page
+    assert "the 6 largest of 300" in page
+
+
+def test_a_report_query_that_would_be_cut_fails_by_name(tmp_path: Path) -> None:
+    # GIVEN an engine whose answer to one report query is longer than the report reads
+    from spotify_etl.report import gather as report_gather
+
+    day = _many_playlists(tmp_path, 3, 2)
+
+    class Cut(LocalPlatform):
+        def query(self, sql: str, max_rows: int | None = 20) -> dict[str, Any]:
+            result = super().query(sql, max_rows)
+            if "lag(snapshot_date)" in sql.lower():
+                return {**result, "row_count": report_gather.MAX_REPORT_ROWS + 1}
+            return result
+
+    # WHEN the report gathers THEN it fails naming the query, rather than show a short page
+    with pytest.raises(report_gather.ReportTruncated, match="playlists_on_date"):
+        report_gather.gather(load({"SPOTIFY_PIPELINE_HOME": str(tmp_path)}), Cut(tmp_path), day)

@@ -95,23 +95,25 @@ def test_a_missing_value_breaks_the_line_instead_of_bridging_it() -> None:
 
 
 def test_a_playlist_that_stops_being_extracted_is_an_event() -> None:
-    # GIVEN a playlist seen on two snapshots and gone on the third
+    # GIVEN the report's events: a playlist gone on the third date, another renamed
     from spotify_etl.report.changes import playlist_events
 
-    def row(day: str, pid: str, name: str) -> dict[str, object]:
-        return {"date": day, "playlist_id": pid, "name": name, "items": 3, "readable": True,
-                "public": True}  # fmt: skip
-
+    before = {"date": "2026-11-01", "name": "Old", "items": 3, "readable": True, "public": True}
     report = {
-        "playlist_history": [
-            row("2026-11-01", "a", "Old"), row("2026-11-01", "b", "Kept"),
-            row("2026-11-02", "a", "Old"), row("2026-11-02", "b", "Kept"),
-            row("2026-11-03", "b", "Kept"),
-        ],
-        "changes_by_day": [],
+        "playlist_events": {
+            "shown": [
+                {"date": "2026-11-03", "playlist_id": "a", "name": "Old", "gone": True},
+                {"date": "2026-11-02", "playlist_id": "b", "name": "New", "items": 3,
+                 "readable": True, "public": False, "before": before, "added": 0, "removed": 1},
+            ],
+            "total": 2,
+        }
     }  # fmt: skip
-    # WHEN the events are listed THEN its disappearance is one, on the first date without it
-    assert playlist_events(report) == [("2026-11-03", "Old", "no longer extracted")]
+    # WHEN the events are listed THEN each says what happened, newest first
+    assert playlist_events(report) == [
+        ("2026-11-03", "Old", "no longer extracted"),
+        ("2026-11-02", "New", "−1 removed, renamed from “Old”, made private"),
+    ]
 
 
 def test_the_same_input_renders_the_same_html() -> None:

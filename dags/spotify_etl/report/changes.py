@@ -3,7 +3,6 @@ snapshots, the problems that keep a date from being complete, the checks that fa
 
 from __future__ import annotations
 
-import itertools
 from typing import Any
 
 
@@ -45,58 +44,39 @@ def failed_checks(checks: dict[str, Any]) -> int:
     return len({(f["table"], f["problem"]) for f in checks.get("failed", [])})
 
 
-def by_playlist(r: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
-    """Each playlist's snapshots, oldest first."""
-    out: dict[str, list[dict[str, Any]]] = {}
-    for row in r.get("playlist_history", []):
-        out.setdefault(row["playlist_id"], []).append(row)
-    return out
-
-
-def change_counts(r: dict[str, Any]) -> dict[tuple[str, str, str], int]:
-    return {
-        (c["date"], c["playlist_id"], c["change"]): c["tracks"] for c in r.get("changes_by_day", [])
-    }
-
-
-def change_notes(
-    pid: str,
-    before: dict[str, Any] | None,
-    now: dict[str, Any],
-    counts: dict[tuple[str, str, str], int],
-) -> list[str]:
-    """What changed in a playlist between two snapshots: tracks added and removed, a rename,
-    its visibility, emptied, no longer readable."""
+def change_notes(step: dict[str, Any]) -> list[str]:
+    """What changed in a playlist since its previous snapshot (a row of `playlists_now` or
+    `playlist_events`): tracks added and removed, a rename, its visibility, emptied, no longer
+    readable."""
     what = []
-    if added := counts.get((now["date"], pid, "added")):
+    if added := step.get("added"):
         what.append(f"+{added:,} added")
-    if removed := counts.get((now["date"], pid, "removed")):
+    if removed := step.get("removed"):
         what.append(f"−{removed:,} removed")
+    before = step.get("before")
     if before is None:
         return what
-    if before["name"] != now["name"]:
+    if before["name"] != step["name"]:
         what.append(f"renamed from “{before['name']}”")
-    if before["public"] is True and now["public"] is False:
+    if before["public"] is True and step["public"] is False:
         what.append("made private")
-    if before["public"] is False and now["public"] is True:
+    if before["public"] is False and step["public"] is True:
         what.append("made public")
-    if (before["items"] or 0) > 0 and now["items"] == 0:
+    if (before["items"] or 0) > 0 and step["items"] == 0:
         what.append("emptied")
-    if before["readable"] and not now["readable"]:
+    if before["readable"] and not step["readable"]:
         what.append("contents no longer readable")
     return what
 
 
 def playlist_events(r: dict[str, Any]) -> list[tuple[str, str, str]]:
-    """(date, playlist, what changed) between consecutive snapshots, newest first."""
-    counts = change_counts(r)
-    dates = sorted({x["date"] for x in r.get("playlist_history", [])})
+    """(date, playlist, what changed) between consecutive snapshots, newest first (the newest
+    the report's query returns: `playlist_events.total` says how many there are)."""
     events = []
-    for pid, rows in by_playlist(r).items():
-        for before, now in itertools.pairwise(rows):
-            if what := change_notes(pid, before, now, counts):
-                events.append((now["date"], now["name"] or pid, ", ".join(what)))
-        gone = [d for d in dates if d > rows[-1]["date"]]
-        if gone:  # deleted, unfollowed or no longer named in SPOTIFY_PLAYLISTS
-            events.append((gone[0], rows[-1]["name"] or pid, "no longer extracted"))
+    for step in r.get("playlist_events", {}).get("shown", []):
+        name = step["name"] or step["playlist_id"]
+        if step.get("gone"):  # deleted, unfollowed or no longer named in SPOTIFY_PLAYLISTS
+            events.append((step["date"], name, "no longer extracted"))
+        elif what := change_notes(step):
+            events.append((step["date"], name, ", ".join(what)))
     return sorted(events, key=lambda e: (e[0], e[1]), reverse=True)

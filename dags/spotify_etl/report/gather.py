@@ -7,6 +7,7 @@ from typing import Any
 
 from spotify_etl import sql
 from spotify_etl.platforms import Platform
+from spotify_etl.platforms.base import PlatformError
 from spotify_etl.report.cost import billed_bytes, monthly_cost, run_cost
 from spotify_etl.report.labels import UNKNOWN_ARTIST, artist_labels, parse_bool
 from spotify_etl.settings import PRICES, Settings
@@ -16,20 +17,54 @@ from spotify_transform.rawzone.manifest import read_snapshot
 from spotify_transform.tables import SNAPSHOT_TABLES
 from spotify_transform.uris import is_s3, split_s3
 
+# Every report query aggregates in SQL to what the page shows (a date's playlists, the newest
+# events, a chart's series), so none comes near this; one that ever does fails the report by
+# name rather than show a page with rows silently missing.
+MAX_REPORT_ROWS = 20_000
 
-def _rows(platform: Platform, sql: str, scanned: list[int]) -> list[list[Any]]:
-    result = platform.query(sql, max_rows=5000)
+
+class ReportTruncated(PlatformError):
+    """A report query returned more rows than the report reads."""
+
+
+def _rows(platform: Platform, sql: str, scanned: list[int], name: str = "") -> list[list[Any]]:
+    result = platform.query(sql, max_rows=MAX_REPORT_ROWS)
     scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
+    if int(result.get("row_count") or 0) > len(result["rows"]):
+        raise ReportTruncated(
+            f"the report's query {name or sql[:60]!r} returned {result['row_count']:,} rows, "
+            f"more than the {MAX_REPORT_ROWS:,} it reads: the page would be missing some, so "
+            "none is written (a query that should aggregate does not: please report it)"
+        )
     return [list(r) for r in result["rows"]]
 
 
 # The report's query files (sql/reports/), each run for the report's date.
 REPORT_QUERIES = (
     "quarantine_reasons", "leaderboard_top10", "release_decades", "changes_summary",
-    "listening_last14", "item_kinds", "playlist_history", "changes_by_day", "artists_over_time",
-    "listening_hours", "top_tracks_played", "top_artists_played", "listening_months",
-    "top_artists_years",
+    "listening_last14", "item_kinds", "playlist_dates", "playlists_on_date", "playlist_events",
+    "playlist_sizes", "changes_per_day", "artists_over_time", "listening_hours",
+    "top_tracks_played", "top_artists_played", "listening_months", "top_artists_years",
 )  # fmt: skip
+
+
+def _step(r: list[Any]) -> dict[str, Any]:
+    """A playlist's snapshot beside its previous one (rows of playlists_on_date and
+    playlist_events: date, id, name, items, readable, public, then the same of the previous
+    snapshot, then tracks added and removed)."""
+    before = None
+    if r[6] is not None:
+        before = {"date": str(r[6]), "name": r[7], "items": _int(r[8]),
+                  "readable": parse_bool(r[9]) is True, "public": parse_bool(r[10])}  # fmt: skip
+    return {
+        "date": str(r[0]), "playlist_id": r[1], "name": r[2], "items": _int(r[3]),
+        "readable": parse_bool(r[4]) is True, "public": parse_bool(r[5]), "before": before,
+        "added": int(r[11] or 0), "removed": int(r[12] or 0),
+    }  # fmt: skip
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 def gather(
@@ -47,7 +82,7 @@ def gather(
 
     def report(name: str) -> list[list[Any]]:
         return _rows(
-            platform, sql.render(sql.load(f"reports/{name}.sql"), snapshot_date=d), scanned
+            platform, sql.render(sql.load(f"reports/{name}.sql"), snapshot_date=d), scanned, name
         )
 
     q = {name: report(name) for name in REPORT_QUERIES}
@@ -110,15 +145,21 @@ def gather(
         "listening_daily": [
             {"date": str(r[0]), "plays": int(r[1])} for r in reversed(q["listening_last14"])
         ],
-        "playlist_history": [
-            {"date": str(r[0]), "playlist_id": r[1], "name": r[2],
-             "items": None if r[3] is None else int(r[3]), "readable": parse_bool(r[4]) is True,
-             "public": parse_bool(r[5])}
-            for r in q["playlist_history"]
-        ],
-        "changes_by_day": [
-            {"date": str(r[0]), "playlist_id": r[1], "change": r[2], "tracks": int(r[3])}
-            for r in q["changes_by_day"]
+        "playlist_dates": [str(r[0]) for r in q["playlist_dates"]],
+        "playlists_now": [_step(r) for r in q["playlists_on_date"]],
+        "playlist_events": {
+            "shown": [{**_step(r), "gone": parse_bool(r[13]) is True}
+                      for r in q["playlist_events"]],
+            "total": int(q["playlist_events"][0][14]) if q["playlist_events"] else 0,
+        },
+        "playlist_sizes": {
+            "series": [{"date": str(r[0]), "playlist_id": r[1], "name": r[2], "items": _int(r[3])}
+                       for r in q["playlist_sizes"]],
+            "playlists": int(q["playlist_sizes"][0][4]) if q["playlist_sizes"] else 0,
+        },
+        "changes_per_day": [
+            {"date": str(r[0]), "added": int(r[1] or 0), "removed": int(r[2] or 0)}
+            for r in q["changes_per_day"]
         ],
         "artists_over_time": [
             {"date": str(r[0]), "artist_id": r[1], "artist": r[2], "entries": int(r[3])}

@@ -13,8 +13,6 @@ from spotify_etl import sql
 from spotify_etl.report import charts
 from spotify_etl.report.changes import (
     WEEKDAYS,
-    by_playlist,
-    change_counts,
     change_notes,
     failed_checks,
     playlist_events,
@@ -28,9 +26,6 @@ from spotify_etl.report.labels import artist_labels
 def css() -> str:
     """The page's style sheet (inlined: the page fetches nothing)."""
     return (resources.files("spotify_etl.report") / "page.css").read_text(encoding="utf-8")
-
-
-SIZE_SERIES = 6  # lines a chart can keep apart (colour, dash and marker each repeat after 7)
 
 
 def _e(value: object) -> str:
@@ -61,13 +56,16 @@ def _monthly(m: dict[str, Any] | None) -> str:
 
 
 def _kinds(item_types: dict[str, int]) -> str:
-    """'332 tracks, 1 episode, 1 local file, 1 unavailable' (every position is a row)."""
-    words = {"track": "track", "episode": "episode", "local": "local file", "unavailable": ""}
+    """'332 tracks, 1 episode, 1 local file, 1 unavailable' (every position is a row; a
+    malformed track is named only when there is one)."""
+    words = {"track": "track", "episode": "episode", "local": "local file"}
     parts = []
-    for kind in ("track", "episode", "local", "unavailable"):
+    for kind in ("track", "episode", "local", "unavailable", "malformed"):
         n = item_types.get(kind, 0)
-        noun = words[kind] + ("s" if n != 1 and kind != "unavailable" else "")
-        parts.append(f"{n:,} {noun}".strip() if kind != "unavailable" else f"{n:,} unavailable")
+        if kind in words:
+            parts.append(f"{n:,} {words[kind]}{'s' if n != 1 else ''}")
+        elif n or kind == "unavailable":
+            parts.append(f"{n:,} {kind}")
     return ", ".join(parts)
 
 
@@ -135,20 +133,17 @@ def _header(r: dict[str, Any]) -> str:
 
 def _current(r: dict[str, Any]) -> str:
     """Each playlist on the date, with what changed since its previous snapshot."""
-    d, counts = r["snapshot_date"], change_counts(r)
     body = []
-    for pid, rows in sorted(by_playlist(r).items(), key=lambda kv: kv[1][-1]["name"] or kv[0]):
-        now = rows[-1]
-        if now["date"] != d:
-            continue
-        before = rows[-2] if len(rows) > 1 else None
-        notes = change_notes(pid, before, now, counts)
+    for now in r.get("playlists_now", []):
+        notes = change_notes(now)
         if not now["readable"]:
             notes.append("contents not readable by this app")
+        before = now.get("before")
         since = f" (since {before['date']})" if before is not None and notes else ""
         visibility = {True: "public", False: "private"}.get(now["public"], "–")
         body.append(
-            f'<tr><td>{_e(now["name"] or pid)}</td><td class="num">{_n(now["items"])}</td>'
+            f"<tr><td>{_e(now['name'] or now['playlist_id'])}</td>"
+            f'<td class="num">{_n(now["items"])}</td>'
             f"<td>{visibility}</td><td>{_e(', '.join(notes) + since if notes else 'no change')}"
             "</td></tr>"
         )
@@ -164,26 +159,27 @@ def _current(r: dict[str, Any]) -> str:
 
 
 def _history(r: dict[str, Any]) -> str:
-    rows = r.get("playlist_history", [])
-    dates = sorted({x["date"] for x in rows})
+    dates = r.get("playlist_dates", [])
+    sizes = r.get("playlist_sizes", {})
     names: dict[str, str] = {}
-    for x in rows:
-        names[x["playlist_id"]] = x["name"] or x["playlist_id"]  # the latest name wins
-    sizes = {(x["playlist_id"], x["date"]): x["items"] for x in rows if x["readable"]}
-    latest = {x["playlist_id"]: x["items"] or 0 for x in rows if x["readable"]}
-    charted = sorted(latest, key=lambda p: (-latest[p], names[p]))[:SIZE_SERIES]
+    values: dict[tuple[str, str], int | None] = {}
+    for x in sizes.get("series", []):
+        names[x["playlist_id"]] = x["name"] or x["playlist_id"]
+        values[x["playlist_id"], x["date"]] = x["items"]
     series = [
-        (names[pid], [sizes.get((pid, day)) for day in dates])
-        for pid in sorted(charted, key=lambda p: names[p])
+        (names[pid], [values.get((pid, day)) for day in dates])
+        for pid in sorted(names, key=lambda p: names[p])
     ]
     sizes_title = "Playlist sizes over time (entries)"
-    if len(latest) > SIZE_SERIES:
-        sizes_title = f"Playlist sizes over time: the {SIZE_SERIES} largest of {len(latest)}"
-    by_day: dict[tuple[str, str], int] = {}
-    for c in r.get("changes_by_day", []):
-        by_day[c["date"], c["change"]] = by_day.get((c["date"], c["change"]), 0) + c["tracks"]
+    if sizes.get("playlists", 0) > len(names):
+        sizes_title = (
+            f"Playlist sizes over time: the {len(names)} largest of {sizes['playlists']:,}"
+        )
+    by_day = {
+        (c["date"], k): c[k] for c in r.get("changes_per_day", []) for k in ("added", "removed")
+    }
     # The window's first date is a change date only when it had a snapshot before it.
-    first_changed = bool(dates) and any(c["date"] == dates[0] for c in r.get("changes_by_day", []))
+    first_changed = bool(dates) and any(c["date"] == dates[0] for c in r.get("changes_per_day", []))
     change_dates = dates if first_changed else dates[1:]
     artists = r.get("artists_over_time", [])
     ids = list(dict.fromkeys(a["artist_id"] for a in artists))
@@ -217,12 +213,14 @@ def _events(r: dict[str, Any]) -> str:
     events = playlist_events(r)
     if not events:
         return ""
+    total = r.get("playlist_events", {}).get("total", len(events))
+    more = f" (the newest {len(events):,} of {total:,})" if total > len(events) else ""
     rows = "".join(
         f"<tr><td>{_e(_short(day))}</td><td>{_e(name)}</td><td>{_e(what)}</td></tr>"
         for day, name, what in events
     )
     return (
-        '<h3>What changed, day by day</h3><div class="scroll"><table><thead><tr>'
+        f'<h3>What changed, day by day{more}</h3><div class="scroll"><table><thead><tr>'
         '<th scope="col">day</th><th scope="col">playlist</th><th scope="col">change</th>'
         f"</tr></thead><tbody>{rows}</tbody></table></div>"
     )
