@@ -81,7 +81,13 @@ PLAYLISTS = Table(
         _c("followers", I64, "Follower count; NULL when the API omits it (2026 Development Mode)."),
         _c("snapshot_id", S, "Spotify's version string of the playlist contents."),
         _c("item_count", I64, "Total entries reported by Spotify; NULL when not visible."),
-        _c("items_accessible", B, "False when the app may not read the contents (not owned)."),
+        _c(
+            "items_accessible",
+            B,
+            "True when playlist_items holds this date's whole contents; false when the app may "
+            "not read them (not owned: 403) or they were not read whole (incomplete, error: the "
+            "manifest's status and the report say which).",
+        ),
     ),
 )
 
@@ -92,7 +98,12 @@ PLAYLIST_ITEMS = Table(
     (
         _c("playlist_id", S, "Spotify playlist ID.", key=True),
         _c("position", I64, "0-based position in the playlist (page offset + index).", key=True),
-        _c("item_type", S, "track, episode (podcast), local (a local file) or unavailable (null)."),
+        _c(
+            "item_type",
+            S,
+            "track, episode (podcast), local (a local file), unavailable (null) or malformed "
+            "(a track object without an id: quarantined, its position kept).",
+        ),
         _c("item_uri", S, "The entry's Spotify URI (spotify:local:… for local files)."),
         _c("item_name", S, "Episode or local file name as the entry gives it (tracks: `tracks`)."),
         _c(

@@ -145,9 +145,14 @@ def test_normalize_keeps_null_items_and_local_files_and_quarantines_only_the_mal
     assert q["position"].to_list() == [2]
     assert q["playlist_id"].to_list() == [PID]
     assert [json.loads(p) for p in q["payload"]] == items[2:3]
+    # AND every position keeps its row: the malformed track's says `malformed`, with its name
+    # and no track id (so the playlist's count still reconciles)
     rows = out.tables["playlist_items"].sort("position")
-    assert rows["position"].to_list() == [0, 1, 3]
-    assert rows["item_type"].to_list() == ["unavailable", "local", "track"]
+    assert rows["position"].to_list() == [0, 1, 2, 3]
+    assert rows["item_type"].to_list() == ["unavailable", "local", "malformed", "track"]
+    malformed = rows.row(2, named=True)
+    assert (malformed["item_name"], malformed["track_id"]) == (nameless["name"], None)
+    assert out.item_types["malformed"] == 1
     local = rows.row(1, named=True)
     assert (local["item_name"], local["item_artists"], local["item_album"]) == (
         "Démo ✨",
@@ -400,3 +405,38 @@ def test_combine_keeps_the_first_batch_copy_of_a_repeated_playlist(cat: syn.Cata
     assert items["position"].to_list() == list(range(7))
     assert items["snapshot_id"].to_list() == ["b"] * 7
     assert out.tables["playlists"].height == 1
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_repeated_album_and_credit_list_come_whole_from_one_copy(
+    cat: syn.Catalog, split: bool
+) -> None:
+    # GIVEN one track in two playlists whose copies disagree: the album's release date with a
+    # day in one and only the year in the other (with a larger total_tracks), and the credits
+    # in a different order
+    first, second = b.track(cat, 0, "legacy"), b.track(cat, 0, "legacy")
+    first["album"].update(release_date="1981-12-25", release_date_precision="day", total_tracks=9)
+    second["album"].update(release_date="1981", release_date_precision="year", total_tracks=10)
+    a, z = {**first["artists"][0], "id": "artistA"}, {**first["artists"][0], "id": "artistZ"}
+    first["artists"], second["artists"] = [a, z], [z, a]
+    one = b.playlist_files(PID, "legacy", [syn.entry(first, "legacy", None, b.ME)])
+    two = b.playlist_files(
+        "pl0000000000000000000B", "legacy", [syn.entry(second, "legacy", None, b.ME)]
+    )
+    # WHEN normalised together, or in two parts then combined (as shards are)
+    if split:
+        out = combine([normalize_playlists([two]), normalize_playlists([one])])
+    else:
+        out = run(one, two)
+    # THEN the album row is one copy whole (never a raw `1981-12-25` with precision `year`)
+    album = out.tables["albums"].row(0, named=True)
+    assert (album["release_date_raw"], album["release_date_precision"], album["total_tracks"]) in (
+        ("1981-12-25", "day", 9),
+        ("1981", "year", 10),
+    )
+    day = album["release_date_precision"] == "day"
+    assert album["release_date"] == (date(1981, 12, 25) if day else date(1981, 1, 1))
+    # AND the credits are one copy's: one artist per position
+    credits = out.tables["track_artists"].sort("artist_position")
+    assert credits["artist_position"].to_list() == [0, 1]
+    assert credits["artist_id"].to_list() in (["artistA", "artistZ"], ["artistZ", "artistA"])

@@ -54,16 +54,23 @@ def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
             pl.col("id").alias("track_id"),
             pl.col("artists"),
             pl.int_ranges(pl.col("artists").list.len()).alias("artist_position"),
+            pl.int_range(pl.len()).over("id").alias("_copy"),  # the track's n-th copy here
         )
         .explode(["artists", "artist_position"])
         .filter(pl.col("artist_position").is_not_null())
     )
-    # A track repeated in the batch repeats its credits; `combine` keeps each pair's first.
-    track_artists_df = credits.select(
+    # A track repeated in the batch repeats its credits, maybe ordered or named differently:
+    # only one copy's credits are kept (`_credits_from_one_copy`).
+    named = credits.select(
         "track_id",
         pl.col("artists").struct.field("id").alias("artist_id"),
         "artist_position",
+        "_copy",
     ).filter(nonempty(pl.col("artist_id")).is_not_null())
+    track_artists_df = _credits_from_one_copy(
+        [f.drop("_copy") for f in named.partition_by("_copy", maintain_order=True)]
+        or [named.drop("_copy")]
+    )
     artist_objs = pl.concat(
         [
             credits.select(pl.col("artists").alias("a")),
@@ -86,28 +93,64 @@ def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
     }
 
 
+# Counts a restricted (2026) or older copy understates: among equally complete copies, the one
+# with the larger counts is the more informative, so they are compared first.
+_COUNTS = ("popularity", "followers", "available_markets_count", "total_tracks")
+
+
+def _record_order(frame: pl.DataFrame, key: Sequence[str]) -> list[pl.Expr]:
+    """A total order on whole records (best first): most attributes set, then the larger
+    counts, then every attribute in turn (lists: the longest, then the largest joined text)."""
+    rest = [n for n in frame.columns if n not in key]
+    order: list[pl.Expr] = [pl.sum_horizontal(pl.col(n).is_not_null() for n in rest)]
+    order += [pl.col(n) for n in _COUNTS if n in rest]
+    for name in rest:
+        col = pl.col(name)
+        if isinstance(frame.schema[name], pl.List):
+            order += [col.list.len(), col.list.join("\x1f")]
+        else:
+            order.append(col)
+    return order
+
+
 def _merge_dimension(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
-    """One row per key; each attribute independently takes the largest value seen on the date.
+    """One row per key: the best whole copy by `_record_order`.
 
     The same track (album, artist) arrives in several responses of a date: in the 2026 shape
     (no popularity, no markets: NULL) and the legacy one, or in a playlist whose pages were
-    copied from an earlier date (older figures). The rule must not depend on where a copy sits
-    in the input, or the files would change with the shard count and the batch size: a NULL
-    never beats a value, and among values the largest wins (for a list, the longest, then the
-    largest joined text). Counts such as popularity, followers and markets are the ones a
-    restricted or older copy understates, so the largest is also the most informative.
+    copied from an earlier date (older figures). One copy is kept whole, so attributes that
+    belong together (an album's release date, its raw text and its precision) always come from
+    the same response; the order is on the records alone, never on where a copy sits in the
+    input, so the files are the same for any shard count and batch size.
     """
-    aggs = []
-    for name, dtype in frame.schema.items():
-        if name in key:
-            continue
-        col = pl.col(name)
-        if isinstance(dtype, pl.List):
-            order = [col.list.len(), col.list.join("\x1f")]
-            aggs.append(col.sort_by(order, descending=True, nulls_last=True).first().alias(name))
-        else:
-            aggs.append(col.max().alias(name))
-    return frame.group_by(list(key)).agg(aggs)
+    order = _record_order(frame, key)
+    return (
+        frame.sort(order, descending=True, nulls_last=True)
+        .group_by(list(key), maintain_order=True)
+        .first()
+    )
+
+
+def _credits_from_one_copy(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
+    """A track's credits as one response gave them: two copies that order or name its artists
+    differently are never mixed (which could put two artists at one position). Each part holds
+    one copy per track (`dimension_rows` picks it); of the parts' copies the best by the same
+    record order wins: the most artists, then the largest list of artist ids."""
+    tagged = [p.with_columns(pl.lit(i).alias("_part")) for i, p in enumerate(parts)]
+    frame = pl.concat(tagged) if tagged else TABLES["track_artists"].empty()
+    if "_part" not in frame.columns:
+        return frame
+    copies = (
+        frame.sort("artist_position")
+        .group_by("track_id", "_part")
+        .agg(pl.col("artist_id").alias("_ids"))
+        .with_columns(_n=pl.col("_ids").list.len(), _text=pl.col("_ids").list.join("\x1f"))
+        .sort(["_n", "_text", "_part"], descending=[True, True, False])
+        .group_by("track_id", maintain_order=True)
+        .first()
+        .select("track_id", "_part")
+    )
+    return frame.join(copies, on=["track_id", "_part"], how="semi").drop("_part")
 
 
 def _sorted_first_per_key(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFrame:
@@ -128,8 +171,10 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         frames = [p.tables[name] for p in parts if name in p.tables]
         frame = pl.concat(frames) if frames else table.empty()
         sort_by = list(table.key) or ["source_file", "position", "reason"]
-        if name in DIMENSION_TABLES:
-            # (track_artists: a credit seen twice keeps its largest position, by the same rule)
+        if name == "track_artists":
+            frame = _credits_from_one_copy(frames)
+            frame = _merge_dimension(frame, table.key).sort(sort_by, nulls_last=True)
+        elif name in DIMENSION_TABLES:
             frame = _merge_dimension(frame, table.key).sort(sort_by, nulls_last=True)
         elif name in ("playlists", "playlist_items"):
             # A playlist lives in one batch and one shard, so these keys seldom repeat

@@ -3,8 +3,10 @@ quarantine rows of malformed input (pure polars).
 
 Rules: an entry's `item` is read, else its `track`, never both; position = page offset + index;
 every position of a readable playlist is one row whatever it holds (`item_type`: track,
-episode, local, unavailable); only a track object without an id is quarantined (`missing_id`),
-its raw JSON cut out of its file as evidence.
+episode, local, unavailable, malformed). A track object without an id is `malformed`: its
+position keeps a row (with what the object says about itself, no `track_id`), so the playlist's
+count still reconciles, and the entry is quarantined (`missing_id`) with its raw JSON cut out of
+its file as evidence.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ def entries_of(pages: pl.DataFrame) -> pl.DataFrame:
 
 
 def classify(entries: pl.DataFrame) -> pl.DataFrame:
-    """Add `item_type` (track, episode, local, unavailable) and `reason` (the quarantine
-    reason of a malformed entry: a track object without an id) to entries."""
+    """Add `item_type` (track, episode, local, unavailable, malformed) and `reason` (the
+    quarantine reason of a malformed entry: a track object without an id) to entries."""
     obj = pl.col("obj")
     is_local = pl.col("entry_is_local").fill_null(False) | obj.struct.field("is_local").fill_null(
         False
@@ -80,14 +82,18 @@ def classify(entries: pl.DataFrame) -> pl.DataFrame:
     reason = pl.when(
         (pl.col("item_type") == "track") & (track_id.is_null() | (track_id == ""))
     ).then(pl.lit("missing_id"))
-    return entries.with_columns(reason=reason)
+    return entries.with_columns(reason=reason).with_columns(
+        item_type=pl.when(pl.col("reason").is_not_null())
+        .then(pl.lit("malformed"))
+        .otherwise(pl.col("item_type"))
+    )
 
 
 def item_rows(entries: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
-    """`playlist_items` rows: one per well-formed position. Tracks name their `track_id` (their
-    names are in `tracks`); episodes and local files carry what the entry says in the `item_*`
-    columns. Light columns are selected before any filter, and names are gathered from the few
-    non-track rows only: the heavy track structs are never copied here."""
+    """`playlist_items` rows: one per position. Tracks name their `track_id` (their names are in
+    `tracks`); episodes, local files and malformed tracks carry what the entry says in the
+    `item_*` columns. Light columns are selected before any filter, and names are gathered
+    from the few non-track rows only: the heavy track structs are never copied here."""
     obj = pl.col("obj")
     common: list[pl.Expr] = [
         pl.col("playlist_id"),
@@ -101,22 +107,16 @@ def item_rows(entries: pl.DataFrame, snapshots: pl.DataFrame) -> pl.DataFrame:
         nonempty(pl.col("added_by_id")).alias("added_by_id"),
     ]
     is_track = pl.col("item_type") == "track"
-    well_formed = pl.col("reason").is_null()
-    tracks = (
-        entries.select(
-            *common,
-            pl.lit(None, pl.String).alias("item_name"),
-            pl.lit(None, pl.List(pl.String)).alias("item_artists"),
-            pl.lit(None, pl.String).alias("item_album"),
-            pl.lit(None, pl.Int64).alias("item_duration_ms"),
-            obj.struct.field("id").alias("track_id"),
-            *tail,
-            well_formed.alias("_keep"),
-        )
-        .filter(pl.col("_keep") & is_track)
-        .drop("_keep")
-    )
-    others = entries.filter(well_formed & ~is_track)
+    tracks = entries.select(
+        *common,
+        pl.lit(None, pl.String).alias("item_name"),
+        pl.lit(None, pl.List(pl.String)).alias("item_artists"),
+        pl.lit(None, pl.String).alias("item_album"),
+        pl.lit(None, pl.Int64).alias("item_duration_ms"),
+        obj.struct.field("id").alias("track_id"),
+        *tail,
+    ).filter(is_track)
+    others = entries.filter(~is_track)
     if others.height:
         publisher = obj.struct.field("show").struct.field("publisher")
         artists = obj.struct.field("artists").list.eval(pl.element().struct.field("name"))
