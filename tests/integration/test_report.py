@@ -310,3 +310,26 @@ def test_a_report_query_that_would_be_cut_fails_by_name(tmp_path: Path) -> None:
     # WHEN the report gathers THEN it fails naming the query, rather than show a short page
     with pytest.raises(report_gather.ReportTruncated, match="playlists_on_date"):
         report_gather.gather(load({"SPOTIFY_PIPELINE_HOME": str(tmp_path)}), Cut(tmp_path), day)
+
+
+def test_a_date_with_no_readable_playlist_passes_its_checks_and_says_so(tmp_path: Path) -> None:
+    # GIVEN a listener whose named playlists are all gone (404): nothing readable on the date
+    settings = load(
+        {
+            "SPOTIFY_PIPELINE_HOME": str(tmp_path),
+            "SPOTIFY_PLAYLISTS": "000000000000000000Gone,111111111111111111Gone",
+        }
+    )
+    run = context.for_cli(settings, SAMPLE_DATE)
+    extracted = snapshot.extract(run)
+    assert extracted["playlists_with_metadata"] == 0
+    snapshot.merge(run, [snapshot.transform(run, [0])])
+    snapshot.crawl(run)
+    # WHEN the date is checked THEN zero expected is zero found: it passes
+    assert snapshot.check(run, extracted["playlists_with_metadata"])["checks_failed"] == 0
+    # AND the report passes every check and says why no playlist is shown
+    where = snapshot.report(run)
+    report = json.loads(Path(where["json"]).read_text())
+    assert report["checks"]["failed"] == []
+    page = Path(where["html"]).read_text()
+    assert "No playlist could be read on this date (2 not found)" in page

@@ -86,9 +86,10 @@ def gather(
         )
 
     q = {name: report(name) for name in REPORT_QUERIES}
-    checks_sql = sql.key_checks(d)
-    failed_checks = _rows(platform, checks_sql, scanned)
     manifest = read_snapshot(platform.store, platform.raw_root, d)
+    # The same checks as the run's `check` task, with what the manifest says was read.
+    checks_sql = sql.key_checks(d, manifest.playlists_with_metadata if manifest else None)
+    failed_checks = _rows(platform, checks_sql, scanned)
     transform = run.get("transform", {})
     crawl = run.get("crawl", {})
     incomplete = [

@@ -148,13 +148,27 @@ def _current(r: dict[str, Any]) -> str:
             "</td></tr>"
         )
     if not body:
-        return ""
+        return _none_readable(r)
     return (
         '<section aria-labelledby="now"><h2 id="now">Playlists on this date</h2>'
         '<div class="scroll">'
         '<table><thead><tr><th scope="col">playlist</th><th scope="col" class="num">entries</th>'
         '<th scope="col">visibility</th><th scope="col">since the previous snapshot</th></tr>'
         f"</thead><tbody>{''.join(body)}</tbody></table></div></section>"
+    )
+
+
+def _none_readable(r: dict[str, Any]) -> str:
+    """A date whose extract read no playlist: say so, and why, rather than show nothing."""
+    statuses = r["api"]["statuses"]
+    if not statuses:
+        return ""
+    what = ", ".join(f"{n:,} {k.replace('_', ' ')}" for k, n in sorted(statuses.items()))
+    return (
+        '<section aria-labelledby="now"><h2 id="now">Playlists on this date</h2>'
+        f"<p>No playlist could be read on this date ({_e(what)}). Spotify lets this app read "
+        "only playlists you own or collaborate on: followed ones are skipped, and a playlist "
+        "that is gone or hidden answers 404 or 403.</p></section>"
     )
 
 
