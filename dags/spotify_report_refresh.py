@@ -5,8 +5,11 @@ Rebuilds the run report (JSON + HTML with charts) whenever curated tables change
 the Assets the transforms update (`spotify_pipeline.curated.*`), so a new playlist snapshot, new
 plays from the hourly listening history or an imported data export refresh the page without
 waiting for the next daily run. It reports on the newest snapshot date named by the triggering
-events. The events are emitted once the catalog knows the new partitions (after `check` /
-`crawl`), and this DAG starts unpaused.
+events (or, for plays of a day with no snapshot yet, the newest snapshot before it), with
+the figures the daily run kept beside its report (`run.json`: the transform's counts, the
+crawl's schema changes), so a refresh never writes a poorer page. The events are emitted
+once the catalog knows the new partitions (after `check` / `crawl`), and this DAG starts
+unpaused.
 """
 
 from __future__ import annotations
@@ -46,15 +49,22 @@ def spotify_report_refresh() -> None:
     @task
     def report() -> dict[str, Any]:
         """#### Report
-        The report of the newest snapshot date the triggering Asset events name (extract and
-        crawl figures come from the lake; the transform's counts from the event extras).
+        The report of the newest snapshot date the triggering Asset events name, with the
+        figures the date's run kept beside its report.
         """
+        from airflow.sdk.exceptions import AirflowSkipException
+
         from spotify_etl.assets import report_date
         from spotify_etl.pipeline import context, snapshot
 
         events = get_current_context().get("triggering_asset_events") or {}
         extras = [dict(e.extra or {}) for evs in events.values() for e in evs]
-        return snapshot.report(context.in_task(lambda fallback: report_date(extras, fallback)))
+        try:
+            return snapshot.refresh_report(
+                context.in_task(lambda fallback: report_date(extras, fallback))
+            )
+        except snapshot.NoSnapshot as exc:
+            raise AirflowSkipException(str(exc)) from None
 
     report()
 

@@ -333,3 +333,31 @@ def test_a_date_with_no_readable_playlist_passes_its_checks_and_says_so(tmp_path
     assert report["checks"]["failed"] == []
     page = Path(where["html"]).read_text()
     assert "No playlist could be read on this date (2 not found)" in page
+
+
+def test_a_refresh_keeps_the_figures_of_the_run_and_reports_on_a_snapshot_date(
+    home: Path,
+) -> None:
+    # GIVEN the date's report written by its daily run, with the run's figures
+    run = _run(home)
+    merged = snapshot.merge(run, [snapshot.transform(run, [0])])
+    crawled = {**snapshot.crawl(run), "schema_changes": [{"table": "plays", "change": "created"}]}
+    daily = snapshot.report(run, {"extract": {}, "transform": merged, "crawl": crawled})
+    before = json.loads(Path(daily["json"]).read_text())
+    assert before["item_types"] and before["entries_in"] == 335
+    # WHEN plays of the next day (no snapshot yet) trigger the refresh
+    next_day = context.for_cli(load({"SPOTIFY_PIPELINE_HOME": str(home)}), "2026-11-25")
+    refreshed = snapshot.refresh_report(next_day)
+    # THEN it rewrote the snapshot date's page, not an empty one of the next day…
+    assert refreshed["json"] == daily["json"]
+    assert not (home / "reports" / "snapshot_date=2026-11-25").exists()
+    # …keeping what the run recorded: entries by kind, the transform's counts, schema changes
+    after = json.loads(Path(refreshed["json"]).read_text())
+    for key in ("item_types", "entries_in", "schema_changes", "checks"):
+        assert after[key] == before[key], key
+    assert "Schema changes found by the crawl: 1." in Path(refreshed["html"]).read_text()
+
+
+def test_a_refresh_with_no_snapshot_in_the_lake_says_so(tmp_path: Path) -> None:
+    with pytest.raises(snapshot.NoSnapshot, match="no snapshot date"):
+        snapshot.refresh_report(_run(tmp_path))

@@ -38,6 +38,7 @@ from spotify_transform.rawzone.manifest import (
     RunRecord,
     SnapshotManifest,
     read_snapshot,
+    snapshot_dates,
 )
 from spotify_transform.storage import ByteStore, StorageError
 
@@ -97,16 +98,8 @@ def previous_manifest(
     store: ByteStore, raw_root: str, snapshot_date: str
 ) -> SnapshotManifest | None:
     """The manifest of the latest extracted date before `snapshot_date`, if any."""
-    dates = [
-        day
-        for folder in store.list_dirs(layout.playlists_root(raw_root))
-        if (day := layout.date_of_folder(folder, "snapshot_date")) and day < snapshot_date
-    ]
-    for day in reversed(sorted(dates)):
-        manifest = read_snapshot(store, raw_root, day)
-        if manifest is not None:
-            return manifest
-    return None
+    earlier = [d for d in snapshot_dates(store, raw_root) if d < snapshot_date]
+    return read_snapshot(store, raw_root, earlier[-1]) if earlier else None
 
 
 class _Playlist:

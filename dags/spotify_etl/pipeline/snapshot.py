@@ -146,6 +146,27 @@ def query(run: Run) -> dict[str, Any]:
     return {"query": REPORT_QUERY, **run.platform.query(text, max_rows=10)}
 
 
+def refresh_report(run: Run) -> dict[str, Any]:
+    """Rewrite the report of the newest snapshot date up to the run's date (an event for plays
+    of a day with no snapshot yet reports on the day before, never on an empty date), with the
+    figures its run kept.
+
+    Raises:
+        NoSnapshot: The lake holds no snapshot date yet (nothing to report on).
+    """
+    from spotify_transform.rawzone.manifest import snapshot_dates
+
+    dates = snapshot_dates(run.platform.store, run.platform.raw_root)
+    if not dates:
+        raise NoSnapshot("no snapshot date in the lake yet: the daily run writes the first report")
+    earlier = [d for d in dates if d <= run.date]
+    return report(Run(run.settings, run.platform, (earlier or dates)[-1], run.run_id))
+
+
+class NoSnapshot(Exception):
+    """The lake has no snapshot date to report on."""
+
+
 def report(run: Run, figures: dict[str, Any] | None = None) -> dict[str, Any]:
     """Write the date's report (JSON + HTML with charts); return where it is."""
     from spotify_etl.report.writer import write_report

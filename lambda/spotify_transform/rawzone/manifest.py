@@ -29,6 +29,7 @@ class Store(Protocol):
 
     def read(self, uri: str) -> bytes: ...
     def exists(self, uri: str) -> bool: ...
+    def list_dirs(self, prefix: str) -> list[str]: ...
     def write(self, uri: str, data: bytes, content_type: str = ...) -> None: ...
 
 
@@ -341,6 +342,14 @@ class SnapshotManifest:
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ManifestError(f"{where} is not a snapshot manifest: {exc!r}") from None
+
+
+def snapshot_dates(store: Store, raw_root: str) -> list[str]:
+    """Every snapshot date with a committed manifest, oldest first."""
+    folders = store.list_dirs(layout.playlists_root(raw_root))
+    dates = sorted(d for f in folders if (d := layout.date_of_folder(f, "snapshot_date")))
+    partition = layout.raw_partition
+    return [d for d in dates if store.exists(layout.manifest_file(partition(raw_root, d)))]
 
 
 def read_snapshot(store: Store, raw_root: str, snapshot_date: str) -> SnapshotManifest | None:
