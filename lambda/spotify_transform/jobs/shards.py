@@ -7,7 +7,6 @@ nor a query ever sees them. A playlist's shard is a stable hash of its ID.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import zlib
@@ -20,6 +19,7 @@ from spotify_transform.jobs.playlists import TransformRequest, finish, normalize
 from spotify_transform.normalize.dimensions import combine
 from spotify_transform.normalize.model import Normalized
 from spotify_transform.rawzone import layout
+from spotify_transform.rawzone.manifest import snapshot_identity
 from spotify_transform.storage import ByteStore
 from spotify_transform.tables import PLAYLIST_TABLES, QUARANTINE_TABLE
 
@@ -59,12 +59,6 @@ def run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     return {"snapshot_date": request.snapshot_date, "shard": request.shard, **counters}
 
 
-def raw_identity(store: ByteStore, request: TransformRequest) -> str:
-    """The raw date a merge combines: the sha256 of its committed manifest ("" for none)."""
-    uri = layout.manifest_file(layout.raw_partition(request.raw_root, request.snapshot_date))
-    return hashlib.sha256(store.read(uri)).hexdigest() if store.exists(uri) else ""
-
-
 def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     """Combine every shard into the date's tables (dimensions unique again), then clean up.
 
@@ -77,7 +71,7 @@ def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
         TransformError: A shard has not finished.
     """
     staging = staging_prefix(request)
-    identity = raw_identity(store, request)
+    identity = snapshot_identity(store, request.raw_root, request.snapshot_date)
     merged = layout.shard_merged_file(staging)
     if store.exists(merged):
         done = json.loads(store.read(merged))

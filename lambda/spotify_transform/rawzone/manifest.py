@@ -344,6 +344,12 @@ class SnapshotManifest:
             raise ManifestError(f"{where} is not a snapshot manifest: {exc!r}") from None
 
 
+def snapshot_identity(store: Store, raw_root: str, snapshot_date: str) -> str:
+    """Which committed version of a date this is: the sha256 of its manifest ("" for none)."""
+    uri = layout.manifest_file(layout.raw_partition(raw_root, snapshot_date))
+    return hashlib.sha256(store.read(uri)).hexdigest() if store.exists(uri) else ""
+
+
 def snapshot_dates(store: Store, raw_root: str) -> list[str]:
     """Every snapshot date with a committed manifest, oldest first."""
     folders = store.list_dirs(layout.playlists_root(raw_root))
