@@ -330,7 +330,9 @@ def test_a_merge_retried_after_it_finished_returns_the_same_summary(
     for i in range(2):
         run(
             store,
-            TransformRequest(SAMPLE_DATE, raw_root, str(tmp_path), stage="shard", shard=i, shards=2),
+            TransformRequest(
+                SAMPLE_DATE, raw_root, str(tmp_path), stage="shard", shard=i, shards=2
+            ),
         )
     first = merge()
     tables = {n: curated_file(str(tmp_path), n, SAMPLE_DATE) for n in SNAPSHOT_TABLES}
