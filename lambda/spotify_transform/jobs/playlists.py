@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import polars as pl
@@ -89,6 +89,12 @@ class RawSet:
         expected: The manifest's record per path; empty for a hand-made partition.
         incomplete: Playlists whose contents are not whole (manifest status other than
             ok/unchanged): their metadata is read, their entries are not.
+        listing: The `/me/playlists` pages.
+        from_listing: Playlists whose `playlist.json` was copied: the listing names them.
+        library: Per complete library dataset (ok/unchanged), its files in order (pages
+            newest first; top_items one file per kind and range). A dataset that is not
+            complete (deferred, incomplete, forbidden) is not read: none of its rows is
+            presented as the library.
     """
 
     grouped: dict[str, dict[str, list[tuple[int, str]]]]
@@ -96,15 +102,17 @@ class RawSet:
     incomplete: frozenset[str] = frozenset()
     listing: tuple[str, ...] = ()
     from_listing: frozenset[str] = frozenset()
+    library: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
-    def only(self, keep: Callable[[str], bool]) -> RawSet:
-        """The playlists for which `keep(playlist_id)` holds."""
+    def only(self, keep: Callable[[str], bool], library: bool = True) -> RawSet:
+        """The playlists for which `keep(playlist_id)` holds (and the library, or not)."""
         return RawSet(
             {pid: f for pid, f in self.grouped.items() if keep(pid)},
             self.expected,
             frozenset(p for p in self.incomplete if keep(p)),
             self.listing,
             frozenset(p for p in self.from_listing if keep(p)),
+            dict(self.library) if library else {},
         )
 
 
@@ -150,12 +158,19 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
         )
         grouped = _group([p for p in expected if p not in listing])
         from_listing = {p.playlist_id for p in manifest.playlists if p.copied_metadata}
+        library: dict[str, tuple[str, ...]] = {}
+        for dataset, record in manifest.library.items():
+            if record.complete:
+                paths = [(join(partition, path), f) for path, f in record.paths()]
+                expected.update(paths)
+                library[dataset] = tuple(path for path, _ in paths)
         return RawSet(
             grouped,
             expected,
             frozenset(incomplete & set(grouped)),
             tuple(listing),
             frozenset(from_listing & set(grouped)),
+            library,
         )
     try:
         commit.ensure_readable(store, raw_root, snapshot_date)
@@ -164,7 +179,12 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
     files = store.list_files(partition)
     if not files:
         raise TransformError(f"no raw data for {snapshot_date} at {partition}")
-    return RawSet(_group(files), {})
+    library: dict[str, list[str]] = {}
+    for path in files:  # a hand-made partition: every library file found, as complete
+        parts = relative(path, partition).split("/")
+        if len(parts) == 3 and parts[0] == "library" and parts[1] in layout.LIBRARY_DATASETS:
+            library.setdefault(parts[1], []).append(path)
+    return RawSet(_group(files), {}, library={k: tuple(sorted(v)) for k, v in library.items()})
 
 
 def _batches(

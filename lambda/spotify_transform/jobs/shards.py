@@ -37,7 +37,8 @@ def staging_prefix(request: TransformRequest) -> str:
 def run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
     """Normalise this shard's playlists and park the (shard-unique) tables for the merge."""
     raw = read_raw_set(store, request.raw_root, request.snapshot_date).only(
-        lambda pid: shard_of(pid, request.shards) == request.shard
+        lambda pid: shard_of(pid, request.shards) == request.shard,
+        library=request.shard == 0,  # the library is read by one shard
     )
     result, stats = normalize_set(store, request, raw)
     staging = staging_prefix(request)

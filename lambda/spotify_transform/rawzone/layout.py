@@ -5,6 +5,8 @@ or URI under it; nothing else in the project spells a zone path.
 
     <raw>/spotify/playlists/snapshot_date=D/playlist_id=<id>/{playlist.json,items-NNNNNN.json}
     <raw>/spotify/playlists/snapshot_date=D/listing/me-playlists-NNNNNN.json   GET /me/playlists
+    <raw>/spotify/playlists/snapshot_date=D/library/{saved_tracks,saved_albums}/page-NNNNNN.json
+    <raw>/spotify/playlists/snapshot_date=D/library/top_items/{tracks,artists}-<range>.json
     <raw>/spotify/playlists/snapshot_date=D/_manifest.json      the date's commit
     <raw>/spotify/playlists/snapshot_date=D/_swap.json          a swap in progress
     <raw>/spotify/playlists/_writers/snapshot_date=D.json       the one extract writing D
@@ -164,6 +166,31 @@ def parse_playlist_path(path: str) -> tuple[str, int | None] | None:
     if not m:
         return None
     return m.group(1), None if m.group(3) is None else int(m.group(3))
+
+
+LIBRARY_DATASETS = ("saved_tracks", "saved_albums", "top_items")
+TOP_KINDS = ("tracks", "artists")
+TIME_RANGES = ("short_term", "medium_term", "long_term")
+
+
+def library_file_name(dataset: str, name: str) -> str:
+    """A library response file, relative to its date folder: `library/<dataset>/<name>`."""
+    return f"library/{dataset}/{name}"
+
+
+def library_file(partition: str, dataset: str, name: str) -> str:
+    """A library response file of a snapshot date (or its staging)."""
+    return join(partition, library_file_name(dataset, name))
+
+
+def library_page_name(offset: int) -> str:
+    """One page of `GET /me/tracks` or `/me/albums` (`page-000050.json`: its offset)."""
+    return f"page-{offset:06d}.json"
+
+
+def top_file_name(kind: str, time_range: str) -> str:
+    """`GET /me/top/{kind}?time_range=…` (`tracks-short_term.json`)."""
+    return f"{kind}-{time_range}.json"
 
 
 def manifest_file(partition: str) -> str:

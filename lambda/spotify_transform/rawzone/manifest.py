@@ -15,9 +15,27 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from spotify_transform.rawzone import layout
+from spotify_transform.rawzone.records import (
+    COMPLETE_STATUSES,
+    BudgetRecord,
+    FileRecord,
+    LibraryRecord,
+    ListingRecord,
+    PlaylistRecord,
+    RunRecord,
+)
 
-# A playlist whose contents landed whole: exactly `item_total` entries, positions 0…total−1.
-COMPLETE_STATUSES = ("ok", "unchanged")
+__all__ = [
+    "COMPLETE_STATUSES",
+    "BudgetRecord",
+    "FileRecord",
+    "LibraryRecord",
+    "ListingRecord",
+    "ManifestError",
+    "PlaylistRecord",
+    "RunRecord",
+    "SnapshotManifest",
+]
 
 
 class ManifestError(ValueError):
@@ -49,203 +67,6 @@ def loads(data: bytes, where: str) -> dict[str, Any]:
     return value
 
 
-def _compact(pairs: Mapping[str, Any]) -> dict[str, Any]:
-    """The pairs whose value is not None (optional fields are left out when unknown)."""
-    return {k: v for k, v in pairs.items() if v is not None}
-
-
-# ---------------------------------------------------------------------------- snapshot
-@dataclass(frozen=True)
-class FileRecord:
-    """One response file as the manifest lists it."""
-
-    name: str
-    size: int
-    sha256: str
-
-    @classmethod
-    def of(cls, name: str, body: bytes) -> FileRecord:
-        """The record of `body` stored as `name`."""
-        return cls(name, len(body), hashlib.sha256(body).hexdigest())
-
-    def matches(self, body: bytes) -> bool:
-        """Whether `body` is this file (size and sha256)."""
-        return len(body) == self.size and hashlib.sha256(body).hexdigest() == self.sha256
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "bytes": self.size, "sha256": self.sha256}
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> FileRecord:
-        return cls(str(raw["name"]), int(raw["bytes"]), str(raw["sha256"]))
-
-
-@dataclass(frozen=True)
-class PlaylistRecord:
-    """One playlist of a snapshot date: its status, what landed and why.
-
-    Attributes:
-        playlist_id: The playlist.
-        status: ok, unchanged (copied from `copied_from`), not_visible, not_found, incomplete,
-            error or skipped (followed, never requested).
-        files: The response files that landed, in order.
-        name, snapshot_id, shape, item_total: What the playlist object said.
-        message: Why it is not complete.
-        entries_landed: Entries stored (a complete playlist: `item_total`).
-        copied_from: The date whose files an unchanged playlist copied.
-        owner_id: The owner of a skipped (followed) playlist.
-        copied_metadata: Its `playlist.json` too was copied (no call: the listing showed the
-            same snapshot), so its name, owner and visibility are taken from today's listing.
-    """
-
-    playlist_id: str
-    status: str
-    files: tuple[FileRecord, ...] = ()
-    name: str | None = None
-    snapshot_id: str | None = None
-    shape: str | None = None
-    item_total: int | None = None
-    message: str | None = None
-    entries_landed: int | None = None
-    copied_from: str | None = None
-    owner_id: str | None = None
-    copied_metadata: bool = False
-
-    @property
-    def complete(self) -> bool:
-        """Every position landed: its contents may be presented as the playlist."""
-        return self.status in COMPLETE_STATUSES
-
-    @property
-    def has_metadata(self) -> bool:
-        """Its `playlist.json` landed (it has a `playlists` row)."""
-        return any(f.name == layout.PLAYLIST_FILE for f in self.files)
-
-    def paths(self) -> list[tuple[str, FileRecord]]:
-        """(path relative to the date folder, record) of each of its files."""
-        return [(layout.playlist_file_name(self.playlist_id, f.name), f) for f in self.files]
-
-    def to_dict(self) -> dict[str, Any]:
-        return _compact(
-            {
-                "playlist_id": self.playlist_id,
-                "status": self.status,
-                "name": self.name,
-                "snapshot_id": self.snapshot_id,
-                "shape": self.shape,
-                "item_total": self.item_total,
-                "owner_id": self.owner_id,
-                "message": self.message,
-                "entries_landed": self.entries_landed,
-                "copied_from": self.copied_from,
-                "copied_metadata": self.copied_metadata or None,
-            }
-        ) | {"files": [f.to_dict() for f in self.files]}
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> PlaylistRecord:
-        def opt_int(key: str) -> int | None:
-            value = raw.get(key)
-            return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-        def opt_str(key: str) -> str | None:
-            value = raw.get(key)
-            return None if value is None else str(value)
-
-        return cls(
-            playlist_id=str(raw["playlist_id"]),
-            status=str(raw["status"]),
-            files=tuple(FileRecord.from_dict(f) for f in raw.get("files") or []),
-            name=opt_str("name"),
-            snapshot_id=opt_str("snapshot_id"),
-            shape=opt_str("shape"),
-            item_total=opt_int("item_total"),
-            message=opt_str("message"),
-            entries_landed=opt_int("entries_landed"),
-            copied_from=opt_str("copied_from"),
-            owner_id=opt_str("owner_id"),
-            copied_metadata=bool(raw.get("copied_metadata", False)),
-        )
-
-
-@dataclass(frozen=True)
-class RunRecord:
-    """The extract run that made a snapshot date."""
-
-    run_id: str
-    started_at: str
-    finished_at: str
-    seconds: float
-    api_calls: int
-    http_429: int
-    repaired_interrupted_extract: bool = False
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-            "seconds": self.seconds,
-            "api_calls": self.api_calls,
-            "http_429": self.http_429,
-            "repaired_interrupted_extract": self.repaired_interrupted_extract,
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> RunRecord:
-        return cls(
-            run_id=str(raw.get("run_id", "")),
-            started_at=str(raw.get("started_at", "")),
-            finished_at=str(raw.get("finished_at", "")),
-            seconds=float(raw.get("seconds", 0) or 0),
-            api_calls=int(raw.get("api_calls", 0) or 0),
-            http_429=int(raw.get("http_429", 0) or 0),
-            repaired_interrupted_extract=bool(raw.get("repaired_interrupted_extract", False)),
-        )
-
-
-@dataclass(frozen=True)
-class ListingRecord:
-    """What `GET /me/playlists` held: the user; entries listed, null entries, entries with a
-    null id, repeats and followed playlists; its pages as stored; whether it was read whole
-    (`message` says why not)."""
-
-    user_id: str | None
-    counts: Mapping[str, int] = field(default_factory=dict)
-    files: tuple[FileRecord, ...] = ()
-    complete: bool = True
-    message: str | None = None
-
-    def paths(self) -> list[tuple[str, FileRecord]]:
-        """(path relative to the date folder, record) of the stored listing pages."""
-        return [(layout.listing_file_name(f.name), f) for f in self.files]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "user_id": self.user_id,
-            **self.counts,
-            "complete": self.complete,
-            "message": self.message,
-            "files": [f.to_dict() for f in self.files],
-        }
-
-    @classmethod
-    def from_dict(cls, raw: Mapping[str, Any]) -> ListingRecord:
-        counts = {
-            k: int(v)
-            for k, v in raw.items()
-            if k not in ("user_id", "complete") and isinstance(v, int) and not isinstance(v, bool)
-        }
-        user = raw.get("user_id")
-        return cls(
-            None if user is None else str(user),
-            counts,
-            tuple(FileRecord.from_dict(f) for f in raw.get("files") or []),
-            bool(raw.get("complete", True)),
-            None if raw.get("message") is None else str(raw["message"]),
-        )
-
-
 @dataclass(frozen=True)
 class SnapshotManifest:
     """The commit of one snapshot date's playlists.
@@ -259,6 +80,8 @@ class SnapshotManifest:
         api_shape: Playlists per API shape seen (2026, legacy).
         capabilities: What the first readable playlist showed of the optional fields.
         listing: The `/me/playlists` listing, when `me` was extracted.
+        library: The library datasets extracted (SPOTIFY_DATASETS), by name.
+        budget: The call budget the extract had and what it left deferred.
     """
 
     snapshot_date: str
@@ -269,6 +92,8 @@ class SnapshotManifest:
     api_shape: Mapping[str, int] = field(default_factory=dict)
     capabilities: Mapping[str, Any] | None = None
     listing: ListingRecord | None = None
+    library: Mapping[str, LibraryRecord] = field(default_factory=dict)
+    budget: BudgetRecord | None = None
 
     @classmethod
     def build(
@@ -279,6 +104,8 @@ class SnapshotManifest:
         run: RunRecord,
         capabilities: Mapping[str, Any] | None = None,
         listing: ListingRecord | None = None,
+        library: Sequence[LibraryRecord] = (),
+        budget: BudgetRecord | None = None,
     ) -> SnapshotManifest:
         """A manifest whose status and shape counts are those of `playlists`."""
         statuses: dict[str, int] = {}
@@ -288,13 +115,22 @@ class SnapshotManifest:
             if p.shape:
                 shapes[p.shape] = shapes.get(p.shape, 0) + 1
         return cls(
-            snapshot_date, source, tuple(playlists), run, statuses, shapes, capabilities, listing
-        )
+            snapshot_date, source, tuple(playlists), run, statuses, shapes, capabilities, listing,
+            {r.dataset: r for r in library}, budget,
+        )  # fmt: skip
 
     def files(self) -> list[tuple[str, FileRecord]]:
         """(path relative to the date folder, record) of every file the date holds."""
         listing = self.listing.paths() if self.listing is not None else []
-        return [*listing, *(item for p in self.playlists for item in p.paths())]
+        library = [item for r in self.library.values() for item in r.paths()]
+        return [*listing, *(item for p in self.playlists for item in p.paths()), *library]
+
+    @property
+    def deferred(self) -> int:
+        """Playlists and library datasets left `deferred` (the budget or the quota ran out)."""
+        return sum(p.status == "deferred" for p in self.playlists) + sum(
+            r.status == "deferred" for r in self.library.values()
+        )
 
     def by_id(self) -> dict[str, PlaylistRecord]:
         """The playlists by ID."""
@@ -318,6 +154,8 @@ class SnapshotManifest:
                 "run": self.run.to_dict(),
                 "playlists": [p.to_dict() for p in self.playlists],
             }
+            | ({"library": [r.to_dict() for r in self.library.values()]} if self.library else {})
+            | ({"budget": self.budget.to_dict()} if self.budget is not None else {})
         )
 
     @classmethod
@@ -339,6 +177,10 @@ class SnapshotManifest:
                 api_shape={str(k): int(v) for k, v in (raw.get("api_shape") or {}).items()},
                 capabilities=raw.get("capabilities"),
                 listing=ListingRecord.from_dict(listing) if isinstance(listing, dict) else None,
+                library={
+                    str(r["dataset"]): LibraryRecord.from_dict(r) for r in raw.get("library") or []
+                },
+                budget=BudgetRecord.from_dict(raw["budget"]) if raw.get("budget") else None,
             )
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
             raise ManifestError(f"{where} is not a snapshot manifest: {exc!r}") from None
