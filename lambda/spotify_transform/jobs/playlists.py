@@ -159,9 +159,9 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
         grouped = _group([p for p in expected if p not in listing])
         from_listing = {p.playlist_id for p in manifest.playlists if p.copied_metadata}
         library: dict[str, tuple[str, ...]] = {}
-        for dataset, record in manifest.library.items():
-            if record.complete:
-                paths = [(join(partition, path), f) for path, f in record.paths()]
+        for dataset, kept in manifest.library.items():
+            if kept.complete:
+                paths = [(join(partition, path), f) for path, f in kept.paths()]
                 expected.update(paths)
                 library[dataset] = tuple(path for path, _ in paths)
         return RawSet(
@@ -179,12 +179,12 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
     files = store.list_files(partition)
     if not files:
         raise TransformError(f"no raw data for {snapshot_date} at {partition}")
-    library: dict[str, list[str]] = {}
+    found: dict[str, list[str]] = {}
     for path in files:  # a hand-made partition: every library file found, as complete
         parts = relative(path, partition).split("/")
         if len(parts) == 3 and parts[0] == "library" and parts[1] in layout.LIBRARY_DATASETS:
-            library.setdefault(parts[1], []).append(path)
-    return RawSet(_group(files), {}, library={k: tuple(sorted(v)) for k, v in library.items()})
+            found.setdefault(parts[1], []).append(path)
+    return RawSet(_group(files), {}, library={k: tuple(sorted(v)) for k, v in found.items()})
 
 
 def _batches(
