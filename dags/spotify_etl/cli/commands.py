@@ -7,15 +7,21 @@ import argparse
 import dataclasses
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spotify_etl import settings as settings_mod
 from spotify_etl.cli import output
 from spotify_etl.settings import Settings
 from spotify_transform.rawzone.layout import LocalZones
 
+if TYPE_CHECKING:
+    from spotify_etl.platforms.base import Platform
+
 EXIT_FAILED = 1
+QUERY_TABLE_ROWS = 20  # rows `query` prints as a table unless --max-rows says otherwise
 SAMPLE_DAYS = 7  # the bundled sample is a week long (sample_data/timeline.json)
 
 
@@ -61,14 +67,57 @@ def lake_sample_anchor(loaded: Settings) -> str | None:
         return None
 
 
+def lake_started(home: Path) -> bool:
+    """Whether a lake exists at `home`: a folder that holds anything."""
+    return home.is_dir() and any(home.iterdir())
+
+
+def announce_new_lake(loaded: Settings) -> None:
+    """Say on stderr that a command is about to start a new local lake (only then): run in
+    another folder, it would otherwise silently start a second one there."""
+    home = loaded.home.resolve()
+    if loaded.platform == "local" and not lake_started(home):
+        output.progress(f"starting a new lake at {home}")
+
+
+def progress_into(loaded: Settings) -> Callable[[str], None]:
+    """Progress lines on stderr, the first one preceded by the new-lake notice when there was
+    no lake as the command began: said as the work starts, and never by a command that fails
+    on its input before doing any."""
+    home = loaded.home.resolve()
+    new_lake = loaded.platform == "local" and not lake_started(home)
+
+    def say(line: str) -> None:
+        nonlocal new_lake
+        if new_lake:
+            output.progress(f"starting a new lake at {home}")
+            new_lake = False
+        output.progress(line)
+
+    return say
+
+
+def require_lake(loaded: Settings) -> None:
+    """Refuse, in one line saying where it looked and how to point elsewhere, a command that
+    reads the local lake's catalog when there is none.
+
+    Raises:
+        UserError: The local lake (its catalog) is not there.
+    """
+    home = loaded.home.resolve()
+    if loaded.platform == "local" and not LocalZones(home).catalog.is_file():
+        raise UserError(output.no_lake(str(home), lake_started(home)))
+
+
 def cmd_extract(args: argparse.Namespace) -> int:
     from spotify_etl.pipeline import context, snapshot
 
-    run = context.for_cli(load_settings(args), args.date)
+    loaded = load_settings(args)
+    run = context.for_cli(loaded, args.date)
     output.print_json(
         snapshot.extract(
             run,
-            progress=output.progress,
+            progress=progress_into(loaded),
             raw_root=args.out and str(args.out.resolve()),
             force_current=args.force_current,
         )
@@ -80,7 +129,11 @@ def cmd_transform(args: argparse.Namespace) -> int:
     from spotify_etl.pipeline import context, snapshot
     from spotify_transform.handler import lambda_handler
 
-    run = context.for_cli(load_settings(args), args.date)
+    loaded = load_settings(args)
+    home = loaded.home.resolve()
+    if loaded.platform == "local" and not args.raw and not lake_started(home):
+        raise UserError(output.no_lake(str(home), started=False))
+    run = context.for_cli(loaded, args.date)
     event = snapshot.transform_event(run)
     event["idempotency_key"] = f"cli/{args.date}"
     if args.raw or args.out:  # explicit folders: run the handler right here
@@ -105,23 +158,41 @@ def cmd_query(args: argparse.Namespace) -> int:
             raise UserError(f"cannot read {args.file}: {exc.strerror}") from None
     else:
         text = args.sql
-    result = get_platform(load_settings(args)).query(text, max_rows=args.max_rows)
+    loaded = load_settings(args)
+    require_lake(loaded)
+    # JSON is for programs: every row unless --max-rows says otherwise; a table is for eyes.
+    shown: int | None = args.max_rows
+    if shown is None and not args.json:
+        shown = QUERY_TABLE_ROWS
+    result = get_platform(loaded).query(text, max_rows=shown)
     if args.json:
-        output.print_json(result)
+        output.print_json(output.query_json(result, shown))
     else:
         print(output.table(result["columns"], result["rows"]))
-        more = result["row_count"] - len(result["rows"])
-        print(f"({result['row_count']} rows{f', {more} not shown' if more > 0 else ''}; "
-              f"full result: {result['output_location']})")  # fmt: skip
+        print(output.query_footer(result))
+    return 0
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from spotify_etl.platforms import get_platform
+
+    loaded = load_settings(args)
+    require_lake(loaded)
+    found = get_platform(loaded).tables()
+    if args.json:
+        output.print_json(found)
+    else:
+        print(output.catalog_listing(found))
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
     from spotify_etl.pipeline import context, history
 
-    run = context.for_cli(load_settings(args), today(), "import")
+    loaded = load_settings(args)
+    run = context.for_cli(loaded, today(), "import")
     t0 = time.monotonic()
-    committed = history.import_export(run, args.path, progress=output.progress)
+    committed = history.import_export(run, args.path, progress=progress_into(loaded))
     print(output.import_summary(committed, run.platform.curated_root, time.monotonic() - t0))
     return 0
 
@@ -129,11 +200,23 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_report(args: argparse.Namespace) -> int:
     from spotify_etl.pipeline import context, snapshot
 
-    result = snapshot.report(context.for_cli(load_settings(args), args.date))
+    loaded = load_settings(args)
+    require_lake(loaded)
+    run = context.for_cli(loaded, args.date)
+    dates = snapshot_dates(run.platform)
+    if args.date not in dates:  # a page of empty charts would look like a day of no change
+        raise UserError(output.no_data(args.date, dates))
+    result = snapshot.report(run)
     print(result["html"])
     if args.open:
         open_in_browser(str(result["html"]))
     return 0
+
+
+def snapshot_dates(platform: Platform) -> list[str]:
+    """The snapshot dates the lake holds (the dates a report can be written for)."""
+    found = platform.query("SELECT DISTINCT snapshot_date FROM playlists", max_rows=None)
+    return sorted(str(row[0]) for row in found["rows"] if row[0] is not None)
 
 
 def open_in_browser(page: str) -> bool:
@@ -156,12 +239,15 @@ def cmd_auth(args: argparse.Namespace) -> int:
 
     # The login is how a refresh token is obtained: do not require one to exist yet.
     loaded = load_settings(args, SPOTIFY_PIPELINE_SOURCE="sample")
-    token = login.login(
-        loaded,
-        open_browser=not args.no_browser,
-        timeout=args.timeout,
-        say=output.progress,
-    )
+    try:
+        token = login.login(
+            loaded,
+            open_browser=not args.no_browser,
+            timeout=args.timeout,
+            say=output.progress,
+        )
+    except login.LoginError as exc:  # what went wrong and what to do, in one line
+        raise UserError(str(exc)) from None
     print(f"Refresh token:\n{token}")
     print(login.instructions(loaded), file=sys.stderr)
     return 0
@@ -171,6 +257,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from spotify_etl.cli import runner
 
     loaded = load_settings(args)  # fail fast on a bad setting, before Airflow starts
+    announce_new_lake(loaded)
     if args.date is None and args.dag == runner.DAG_ID:
         return run_week(args, loaded)
     settings_mod.export_for_tasks(loaded)
@@ -182,8 +269,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         verbose=args.verbose,
         dag_file=runner.dags_folder() / f"{args.dag}.py",
         dag_id=args.dag,
+        log_dir=None if args.verbose else runner.logs_folder(home),
     )
-    print(runner.summary(outcome, home, time.monotonic() - t0))
+    runner.print_summary(outcome, home, time.monotonic() - t0)
     return 0 if outcome.succeeded else EXIT_FAILED
 
 
@@ -226,6 +314,7 @@ def run_week(args: argparse.Namespace, loaded: Settings) -> int:
     else:
         dates = [today()]
     settings_mod.export_for_tasks(loaded)
+    logs = None if args.verbose else runner.logs_folder(home)  # Airflow's output: a file per run
     t0 = time.monotonic()
     if loaded.source == "sample":  # the listener's years first, as a new user would
         output.progress(import_sample(loaded, home))
@@ -234,15 +323,15 @@ def run_week(args: argparse.Namespace, loaded: Settings) -> int:
         plays = runner.run_dag(
             home, day, verbose=args.verbose,
             dag_file=runner.dags_folder() / "spotify_listening_history.py",
-            dag_id="spotify_listening_history",
+            dag_id="spotify_listening_history", log_dir=logs,
         )  # fmt: skip
         if not plays.succeeded:
-            print(runner.summary(plays, home, time.monotonic() - t_day))
+            runner.print_summary(plays, home, time.monotonic() - t_day)
             return EXIT_FAILED
-        snapshot = runner.run_dag(home, day, verbose=args.verbose)
+        snapshot = runner.run_dag(home, day, verbose=args.verbose, log_dir=logs)
         if not snapshot.succeeded:
-            print(runner.summary(snapshot, home, time.monotonic() - t_day))
+            runner.print_summary(snapshot, home, time.monotonic() - t_day)
             return EXIT_FAILED
         output.progress(output.day_line(day, plays.xcoms, snapshot.xcoms, time.monotonic() - t_day))
-    print(runner.summary(snapshot, home, time.monotonic() - t0))
+    runner.print_summary(snapshot, home, time.monotonic() - t0)
     return 0

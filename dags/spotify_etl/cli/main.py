@@ -4,7 +4,8 @@ entry point, which turns every error a user can meet into one line and an exit c
     spotify-pipeline run [--date D] [--source sample|spotify] [--platform local|aws] [--dag ID]
     spotify-pipeline extract --date D [--source sample|spotify] [--playlist ID ...] [--out RAW]
     spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
-    spotify-pipeline query "SQL" | --file F.sql
+    spotify-pipeline query "SQL" | --file F.sql [--max-rows N] [--json]
+    spotify-pipeline tables [--json]
     spotify-pipeline report [--date D]
     spotify-pipeline auth [--no-browser]
 
@@ -27,9 +28,11 @@ from spotify_etl.cli.commands import (
     cmd_query,
     cmd_report,
     cmd_run,
+    cmd_tables,
     cmd_transform,
     today,
 )
+from spotify_etl.cli.output import strip_ansi
 from spotify_etl.cli.runner import DAG_IDS  # light: Airflow is imported only when a DAG runs
 
 EXIT_FAILED = 1
@@ -41,6 +44,16 @@ def _date(value: str) -> str:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _count(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = -1
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 0 or more")
+    return number
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -111,10 +124,24 @@ def build_parser() -> argparse.ArgumentParser:
     q = sub.add_parser("query", help="run Athena SQL on the current platform")
     q.add_argument("sql", nargs="?", help="one SQL statement (Athena/Trino dialect)")
     q.add_argument("--file", type=Path, help="read the SQL from a file")
-    q.add_argument("--max-rows", type=int, default=20, help="rows to print (default 20)")
-    q.add_argument("--json", action="store_true", help="print the result as JSON")
+    q.add_argument(
+        "--max-rows", type=_count, metavar="N",
+        help="rows to print (0 or more; default: 20 in the table, every row with --json)",
+    )  # fmt: skip
+    q.add_argument(
+        "--json", action="store_true",
+        help="print the result as JSON: every row (or --max-rows), the row count and "
+        "whether rows were left out",
+    )  # fmt: skip
     common(q)
     q.set_defaults(func=cmd_query)
+
+    tb = sub.add_parser(
+        "tables", help="list every table and view of the catalog with its columns and types"
+    )
+    tb.add_argument("--json", action="store_true", help="print the list as JSON")
+    common(tb)
+    tb.set_defaults(func=cmd_tables)
 
     rp = sub.add_parser("report", help="write the date's report (JSON + HTML with charts)")
     rp.add_argument(
@@ -136,21 +163,34 @@ def build_parser() -> argparse.ArgumentParser:
     im.set_defaults(func=cmd_import)
 
     au = sub.add_parser("auth", help="log in once in a browser and print a refresh token")
-    au.add_argument("--no-browser", action="store_true", help="print the address only")
     au.add_argument(
-        "--timeout", type=float, default=300, help="seconds to wait for the redirect (300)"
+        "--no-browser",
+        action="store_true",
+        help="no browser here (SSH, a container): open the printed address on any machine and "
+        "paste the address Spotify sent that browser to (automatic when no browser is found)",
+    )
+    au.add_argument(
+        "--timeout",
+        type=float,
+        default=300,
+        help="seconds to wait for the browser's redirect (300)",
     )
     au.set_defaults(func=cmd_auth)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the console script."""
+    """Entry point of the console script (`argv` None: this process's arguments).
+
+    As the console script it first reads `.env` from the current folder, as docker compose
+    does (the environment wins); called with `argv` from Python (tests, other tools) it leaves
+    the process environment to the caller."""
+    from spotify_etl.cli import errors
     from spotify_etl.export.land import ExportError
     from spotify_etl.pipeline.history import ImportFailed
-    from spotify_etl.platforms.base import PlatformError
+    from spotify_etl.platforms.base import PlatformError, QueryError
     from spotify_etl.settings import SettingsError, apply_dotenv
-    from spotify_etl.spotify.responses import SourceError
+    from spotify_etl.spotify.responses import BadResponse, SourceError
     from spotify_etl.sql import SqlError
     from spotify_transform.errors import TransformError
     from spotify_transform.rawzone.origin import LakeSourceError
@@ -158,19 +198,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        apply_dotenv()  # .env in the current folder, as docker compose reads it; env wins
+        if argv is None:
+            apply_dotenv()  # .env in the current folder, as docker compose reads it; env wins
         code: int = args.func(args)
-    except (UserError, SettingsError, SqlError, ExportError, LakeSourceError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (UserError, SettingsError, SqlError, QueryError, ExportError, LakeSourceError) as exc:
+        print(f"error: {strip_ansi(str(exc))}", file=sys.stderr)
         return EXIT_USAGE
-    except (PlatformError, TransformError, StorageError, SourceError, ImportFailed) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (
+        PlatformError, TransformError, StorageError, SourceError, BadResponse, ImportFailed
+    ) as exc:  # fmt: skip
+        print(f"error: {strip_ansi(str(exc))}", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:  # output piped into `head` and the like
         return 0
+    except Exception as exc:
+        if not errors.is_aws_error(exc):  # a bug: its traceback is what to report
+            raise
+        # botocore's own errors (S3, Athena … calls the platform does not wrap): one line
+        print(f"error: {errors.describe(exc)}", file=sys.stderr)
+        return EXIT_USAGE if errors.is_aws_setup_error(exc) else EXIT_FAILED
     return code
 
 

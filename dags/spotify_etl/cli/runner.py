@@ -4,19 +4,27 @@ Airflow gets a project-local home under the lake (`<home>/.airflow`, SQLite), cr
 migrated on first use. Airflow reads its configuration from the environment when first
 imported, so this module writes Airflow's own settings (`AIRFLOW_*`: its home, database, DAGs
 folder, log level) before any Airflow import; the pipeline's settings are `settings`' to write.
+
+A failed task is reported by its ID and one line, its exception's (recorded by an Airflow
+listener while the DAG runs). Airflow's own output, the task tracebacks included, can go to a
+log file instead of the terminal (`log_dir`: `<log_dir>/<dag_id>/<date>.log`), which the
+failure summary names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import spotify_etl
-from spotify_etl.cli import output
+from spotify_etl.cli import errors, output
 from spotify_transform.rawzone.layout import LocalZones
 
 DAG_ID = "spotify_pipeline"
@@ -33,6 +41,8 @@ class RunOutcome:
     xcoms: dict[str, Any] = field(default_factory=dict)
     dag_id: str = DAG_ID
     tasks: tuple[str, ...] = ()
+    causes: dict[str, str] = field(default_factory=dict)  # failed task → one-line cause
+    log_file: Path | None = None  # Airflow's output of the run, when not on the terminal
 
     @property
     def succeeded(self) -> bool:
@@ -124,6 +134,67 @@ def _collect(dag_run: Any, dag_id: str) -> tuple[dict[str, str], dict[str, Any]]
     return states, xcoms
 
 
+def logs_folder(home: Path) -> Path:
+    """Where `spotify-pipeline run` writes Airflow's output of each DAG run."""
+    return LocalZones(home).home / "logs"
+
+
+@contextlib.contextmanager
+def _output_to(path: Path | None) -> Iterator[None]:
+    """While a DAG runs, send this process's stdout and stderr to `path` (None: leave them).
+
+    Redirected at the file descriptors: Airflow's log handlers hold the streams they found at
+    start-up, and a descriptor is what every one of them writes to.
+    """
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = os.dup(1), os.dup(2)
+    try:
+        with path.open("wb") as log:
+            os.dup2(log.fileno(), 1)
+            os.dup2(log.fileno(), 2)
+            try:
+                yield
+            finally:
+                sys.stdout.flush()
+                sys.stderr.flush()
+    finally:
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        os.close(saved[0])
+        os.close(saved[1])
+
+
+@contextlib.contextmanager
+def _recording_failures() -> Iterator[dict[str, str]]:
+    """While a DAG runs, record each failed task's cause in one line (an Airflow listener)."""
+    from airflow.listeners import hookimpl
+    from airflow.sdk.listener import get_listener_manager
+
+    causes: dict[str, str] = {}
+
+    class FailureListener:
+        @hookimpl
+        def on_task_instance_failed(self, task_instance: Any, error: Any) -> None:
+            if isinstance(error, BaseException):
+                cause = errors.describe(error)
+            else:
+                cause = " ".join(str(error or "").split())
+            causes.setdefault(str(task_instance.task_id), cause)  # a mapped task: its first
+
+    listener = FailureListener()
+    manager = get_listener_manager()
+    manager.pm.register(listener)
+    try:
+        yield causes
+    finally:
+        manager.pm.unregister(listener)
+
+
 def run_dag(
     home: Path,
     snapshot_date: str,
@@ -131,8 +202,10 @@ def run_dag(
     dag_file: Path | None = None,
     dag_id: str = DAG_ID,
     conf: dict[str, Any] | None = None,
+    log_dir: Path | None = None,
 ) -> RunOutcome:
-    """Run a DAG once for `snapshot_date` and report task states and their XComs.
+    """Run a DAG once for `snapshot_date` and report task states, their XComs and the causes
+    of the failed ones.
 
     Retries are switched off for the in-process run: a failure is reported at once instead of
     waiting out Airflow's retry delay (the scheduler keeps `retries` from the DAG).
@@ -144,18 +217,23 @@ def run_dag(
         dag_file: Another DAG file to run (benchmarks); default: `spotify_pipeline.py`.
         dag_id: Its DAG ID.
         conf: The run's params (e.g. the export's `path` for spotify_history_import).
+        log_dir: Write Airflow's output (its start-up, the task logs and tracebacks) to
+            `<log_dir>/<dag_id>/<snapshot_date>.log` instead of stdout; None leaves it there.
     """
     path = dag_file or dags_folder() / f"{DAG_ID}.py"
     airflow_home = prepare_environment(home, verbose, path.parent)
-    _migrate_once(airflow_home)
-    dag = _load_dag(path, dag_id)
-    for task in dag.tasks:
-        task.retries = 0
-    day = date.fromisoformat(snapshot_date)
-    dag_run = dag.test(
-        logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC), run_conf=conf
-    )
-    states, xcoms = _collect(dag_run, dag_id)
+    log_file = log_dir / dag_id / f"{snapshot_date}.log" if log_dir is not None else None
+    with _output_to(log_file):
+        _migrate_once(airflow_home)
+        dag = _load_dag(path, dag_id)
+        for task in dag.tasks:
+            task.retries = 0
+        day = date.fromisoformat(snapshot_date)
+        with _recording_failures() as causes:
+            dag_run = dag.test(
+                logical_date=datetime(day.year, day.month, day.day, tzinfo=UTC), run_conf=conf
+            )
+        states, xcoms = _collect(dag_run, dag_id)
     return RunOutcome(
         snapshot_date=snapshot_date,
         state=str(getattr(dag_run.state, "value", dag_run.state)),
@@ -163,11 +241,16 @@ def run_dag(
         xcoms=xcoms,
         dag_id=dag_id,
         tasks=tuple(t.task_id for t in dag.topological_sort()),
+        causes=causes,
+        log_file=log_file,
     )
 
 
 def summary(outcome: RunOutcome, lake: Path, elapsed: float) -> str:
-    """The run's summary as the command line prints it."""
+    """The run's summary as the command line prints it; a failed run's ends with one `error:`
+    line per failed task: its ID and cause."""
+    if not outcome.succeeded:
+        return failure_summary(outcome, elapsed)
     return output.run_summary(
         outcome.dag_id,
         outcome.snapshot_date,
@@ -178,3 +261,26 @@ def summary(outcome: RunOutcome, lake: Path, elapsed: float) -> str:
         str(lake),
         elapsed,
     )
+
+
+def failure_summary(outcome: RunOutcome, elapsed: float) -> str:
+    """A failed run in a few lines: what did not run, where Airflow's log is, and last the
+    failed tasks, each with its one-line cause."""
+    where = f"the log: {outcome.log_file}" if outcome.log_file else "the task log above"
+    lines = [f"{outcome.dag_id} {outcome.snapshot_date}: {outcome.state} in {elapsed:.1f}s"]
+    if outcome.not_run:
+        lines.append(f"not run: {', '.join(outcome.not_run)}")
+    if outcome.log_file:
+        lines.append(f"Airflow's log of the run (task tracebacks): {outcome.log_file}")
+    lines.append(f"failed task(s): {', '.join(outcome.failed_tasks) or 'none'}")
+    for task in outcome.failed_tasks:
+        cause = outcome.causes.get(task) or f"no cause recorded; see {where}"
+        lines.append(f"error: task {task} failed: {cause}")
+    if not outcome.failed_tasks:
+        lines.append(f"error: the run failed without a failed task; see {where}")
+    return "\n".join(lines)
+
+
+def print_summary(outcome: RunOutcome, lake: Path, elapsed: float) -> None:
+    """Print the run's summary: on stdout when it succeeded, on stderr when it failed."""
+    print(summary(outcome, lake, elapsed), file=sys.stdout if outcome.succeeded else sys.stderr)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from spotify_etl.platforms.base import Platform, PlatformError
+from spotify_etl.platforms.base import Platform, PlatformError, QueryError
 from spotify_etl.settings import Settings
 
 if TYPE_CHECKING:
@@ -26,4 +26,4 @@ def get_platform(
     return AwsPlatform(settings, (aws_clients or clients_from_boto3)())
 
 
-__all__ = ["Platform", "PlatformError", "get_platform"]
+__all__ = ["Platform", "PlatformError", "QueryError", "get_platform"]

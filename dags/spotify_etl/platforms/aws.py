@@ -12,7 +12,8 @@ line from a plain boto3 session, so `extract`, `transform` and `query` never imp
   starts ours and waits with a bounded, growing delay; a FAILED/CANCELLED last crawl fails with
   its message; then the Glue tables' column types are compared with the contracts.
 - query: Athena in the workgroup (results location and encryption enforced there), polled with
-  backoff, results paged, a small preview returned; a failed query surfaces Athena's error.
+  backoff, results paged, a small preview returned; a failed query surfaces Athena's error
+  (`athena.py`, with the catalog's table listing).
 """
 
 from __future__ import annotations
@@ -37,8 +38,6 @@ from spotify_transform.uris import join
 
 LAMBDA_READ_TIMEOUT = 960  # seconds: above the 900-second maximum function timeout
 CRAWL_TIMEOUT = 1800
-QUERY_TIMEOUT = 900
-DONE_QUERY_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
 PARQUET_INPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat"
 PARQUET_OUTPUT = "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat"
 PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
@@ -336,59 +335,17 @@ class AwsPlatform:
         return tables, changes
 
     # ------------------------------------------------------------------ query
-    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+    def query(self, sql: str, max_rows: int | None = 20) -> dict[str, Any]:
         """Run one Athena statement in the workgroup; return columns, preview and row count."""
-        athena = self.clients.athena
-        try:
-            qid = athena.start_query_execution(
-                QueryString=sql,
-                WorkGroup=self.names["ATHENA_WORKGROUP"],
-                QueryExecutionContext={"Database": self.names["GLUE_DATABASE"]},
-            )["QueryExecutionId"]
-        except Exception as exc:
-            raise PlatformError(f"Athena refused the query: {exc}") from None
-        deadline, delay = self._clock() + QUERY_TIMEOUT, 0.5
-        while True:
-            execution = athena.get_query_execution(QueryExecutionId=qid)["QueryExecution"]
-            state = execution["Status"]["State"]
-            if state in DONE_QUERY_STATES:
-                break
-            if self._clock() > deadline:
-                athena.stop_query_execution(QueryExecutionId=qid)
-                raise PlatformError(f"query {qid} still {state} after {QUERY_TIMEOUT}s; stopped")
-            self._sleep(delay)
-            delay = min(delay * 1.5, 5.0)
-        if state != "SUCCEEDED":
-            status = execution["Status"]
-            reason = (status.get("AthenaError") or {}).get("ErrorMessage") or status.get(
-                "StateChangeReason", "no reason given"
-            )
-            raise PlatformError(f"query {qid} {state}: {reason}")
-        columns: list[str] = []
-        rows: list[list[Any]] = []
-        count = 0
-        pages = athena.get_paginator("get_query_results").paginate(QueryExecutionId=qid)
-        for number, page in enumerate(pages):
-            result = page["ResultSet"]
-            if not columns:
-                columns = [
-                    c["Name"] for c in result.get("ResultSetMetadata", {}).get("ColumnInfo", [])
-                ]
-            data = result.get("Rows", [])
-            if number == 0 and data and [d.get("VarCharValue") for d in data[0]["Data"]] == columns:
-                data = data[1:]  # the header row of a SELECT
-            for row in data:
-                count += 1
-                if len(rows) < max_rows:
-                    rows.append([cell.get("VarCharValue") for cell in row["Data"]])
-        output = execution.get("ResultConfiguration", {}).get("OutputLocation")
-        scanned = execution.get("Statistics", {}).get("DataScannedInBytes", 0)
-        return {
-            "query_id": qid,
-            "engine": "athena",
-            "columns": columns,
-            "rows": rows,
-            "row_count": count,
-            "output_location": output,
-            "data_scanned_bytes": scanned,
-        }
+        from spotify_etl.platforms.athena import run_query
+
+        return run_query(
+            self.clients.athena, self.names["ATHENA_WORKGROUP"], self.names["GLUE_DATABASE"],
+            sql, max_rows, sleep=self._sleep, clock=self._clock,
+        )  # fmt: skip
+
+    def tables(self) -> list[dict[str, Any]]:
+        """The Glue database's tables and views, with their columns and types."""
+        from spotify_etl.platforms.athena import glue_tables
+
+        return glue_tables(self.clients.glue, self.names["GLUE_DATABASE"])

@@ -15,6 +15,12 @@ class PlatformError(Exception):
     """A platform operation failed; the message says what and where."""
 
 
+class QueryError(PlatformError):
+    """The query engine refused the SQL itself (syntax, an unknown table or column, a bad
+    cast): the user's to fix, so the command line exits 2. The message is the engine's whole
+    text, suggestions ("Did you mean …") included."""
+
+
 class Platform(Protocol):
     """A place where the pipeline stores, transforms, catalogs and queries."""
 
@@ -36,6 +42,17 @@ class Platform(Protocol):
         """Make new partitions of a catalogued table queryable without a full crawl."""
         ...
 
-    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
-        """Run one Athena (Trino) SQL statement; return columns, preview rows and row count."""
+    def query(self, sql: str, max_rows: int | None = 20) -> dict[str, Any]:
+        """Run one Athena (Trino) SQL statement; return columns, the first `max_rows` rows
+        (None: every row) and the row count.
+
+        Raises:
+            QueryError: The engine refused the SQL.
+            PlatformError: The engine or the catalog could not run it.
+        """
+        ...
+
+    def tables(self) -> list[dict[str, Any]]:
+        """Every table and view of the catalog, by name: `{"name", "kind": "table" | "view",
+        "columns": [{"name", "type"}, ...]}` (partition keys included, as they are queried)."""
         ...

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import fcntl
+import logging
+import re
 import shutil
 import time
 import uuid
@@ -19,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from spotify_etl.platforms.base import PlatformError
+from spotify_etl.platforms.base import PlatformError, QueryError
 from spotify_etl.sql import views
 from spotify_transform.rawzone.layout import LocalZones, curated_glob, curated_table_root
 from spotify_transform.storage import ByteStore
@@ -35,23 +37,89 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+_SHOW_COLUMNS = re.compile(r"\s*SHOW\s+COLUMNS\s+(?:FROM|IN)\s+(\w+)\s*;?\s*", re.I)
+_SHOW_VIEWS = re.compile(r"\s*SHOW\s+VIEWS\s*;?\s*", re.I)
+
+
+def athena_show(sql: str) -> str | None:
+    """DuckDB's spelling of Athena's `SHOW COLUMNS FROM t` and `SHOW VIEWS` (the analytics
+    views: here the tables are views too), or None for any other SQL."""
+    found = _SHOW_COLUMNS.fullmatch(sql)
+    if found:
+        return f"DESCRIBE {found.group(1)}"
+    if _SHOW_VIEWS.fullmatch(sql):
+        names = ", ".join(f"'{name}'" for name in views())
+        return f"SELECT view_name FROM duckdb_views() WHERE view_name IN ({names}) ORDER BY 1"
+    return None
+
+
 def transpile(sql: str) -> list[str]:
     """Athena (Trino) SQL → DuckDB statements.
 
+    Athena's `SHOW COLUMNS FROM t` and `SHOW VIEWS` become DuckDB's spelling; another statement
+    sqlglot does not model (`SHOW TABLES`) passes through as it is, without sqlglot's warning:
+    DuckDB runs it or says why not.
+
     Raises:
-        PlatformError: The SQL does not parse as Athena SQL.
+        QueryError: The SQL does not parse as Athena SQL (the message points at where), or
+            holds no statement.
     """
     import sqlglot
-    from sqlglot.errors import ParseError
+    from sqlglot.errors import ParseError, SqlglotError
 
+    show = athena_show(sql)
+    if show:
+        return [show]
     try:
-        statements = sqlglot.transpile(sql, read="athena", write="duckdb")
+        with _quiet("sqlglot"):
+            statements = sqlglot.transpile(sql, read="athena", write="duckdb")
     except ParseError as exc:
-        raise PlatformError(f"SQL does not parse as Athena SQL: {exc}") from None
+        raise QueryError(f"SQL does not parse as Athena SQL: {parse_error_text(exc)}") from None
+    except SqlglotError as exc:  # e.g. an unterminated string: the tokenizer's error
+        raise QueryError(f"SQL does not parse as Athena SQL: {exc}") from None
     statements = [s for s in statements if s.strip()]
     if not statements:
-        raise PlatformError("no SQL statement given")
+        raise QueryError("no SQL statement given")
     return statements
+
+
+def parse_error_text(exc: Any) -> str:
+    """A sqlglot ParseError as plain text: what, where, and the line with a caret under the
+    spot. (sqlglot's own message underlines the spot with terminal escape codes.)"""
+    if not getattr(exc, "errors", None):
+        return str(exc)
+    first = exc.errors[0]
+    before = str(first.get("start_context") or "").rsplit("\n", 1)[-1]
+    spot = str(first.get("highlight") or "")
+    after = str(first.get("end_context") or "").split("\n", 1)[0]
+    return (
+        f"{first.get('description')} (line {first.get('line')}, column {first.get('col')})\n"
+        f"  {before}{spot}{after}\n  {' ' * len(before)}{'^' * max(len(spot), 1)}"
+    )
+
+
+@contextlib.contextmanager
+def _quiet(logger_name: str) -> Iterator[None]:
+    """Hold back a library logger's warnings for the block (they would reach stderr)."""
+    logger = logging.getLogger(logger_name)
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
+def engine_error(exc: Exception) -> PlatformError:
+    """A DuckDB error as the platform's: the SQL's fault (QueryError) or the engine's, with
+    DuckDB's whole message ("Did you mean", "Candidate bindings", the line it points at)."""
+    import duckdb
+
+    text = "\n".join(line for line in str(exc).splitlines() if line.strip())
+    users = (duckdb.ProgrammingError, duckdb.DataError, duckdb.NotSupportedError)
+    if isinstance(exc, users):
+        return QueryError(f"query failed: {text}")
+    return PlatformError(f"query failed: {text}")
 
 
 CATALOG_LOCK_TIMEOUT_S = 600.0
@@ -222,13 +290,12 @@ class LocalPlatform:
         return out
 
     # ------------------------------------------------------------------ query
-    def query(self, sql: str, max_rows: int = 20) -> dict[str, Any]:
+    def query(self, sql: str, max_rows: int | None = 20) -> dict[str, Any]:
         """Run Athena SQL on DuckDB; the full result is written as CSV to query-results/."""
         import duckdb
 
         statements = transpile(sql)
-        if not self.catalog.exists():
-            raise PlatformError(f"no catalog at {self.catalog}: run the pipeline (crawl) first")
+        self._need_catalog()
         try:
             with duckdb.connect(str(self.catalog), read_only=True) as con:
                 # Athena runs in UTC: hour(), day_of_week() and timestamp text must not follow
@@ -240,7 +307,7 @@ class LocalPlatform:
                 columns = [d[0] for d in cursor.description or []]
                 rows = cursor.fetchall() if columns else []
         except duckdb.Error as exc:
-            raise PlatformError(f"query failed: {str(exc).splitlines()[0]}") from None
+            raise engine_error(exc) from None
         self.results.mkdir(parents=True, exist_ok=True)
         query_id = uuid.uuid4().hex
         output = self.results / f"{query_id}.csv"
@@ -256,3 +323,28 @@ class LocalPlatform:
             "row_count": len(rows),
             "output_location": str(output),
         }
+
+    def tables(self) -> list[dict[str, Any]]:
+        """The catalog's tables (each a view over its Parquet files here, a table to Athena)
+        and analytics views, with their columns and DuckDB types."""
+        import duckdb
+
+        self._need_catalog()
+        with duckdb.connect(str(self.catalog), read_only=True) as con:
+            rows = con.execute(
+                "SELECT table_name, column_name, lower(data_type) FROM information_schema.columns "
+                "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position"
+            ).fetchall()
+        analytics = set(views())
+        found: dict[str, dict[str, Any]] = {}
+        for table, column, dtype in rows:
+            entry = found.setdefault(
+                table,
+                {"name": table, "kind": "view" if table in analytics else "table", "columns": []},
+            )
+            entry["columns"].append({"name": column, "type": dtype})
+        return list(found.values())
+
+    def _need_catalog(self) -> None:
+        if not self.catalog.exists():
+            raise PlatformError(f"no catalog at {self.catalog}: run the pipeline (crawl) first")

@@ -15,6 +15,7 @@ SCOPES = "playlist-read-private playlist-read-collaborative user-read-recently-p
 
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
+TOKEN_TIMEOUT = 30  # seconds for one token-endpoint request (spotipy's default: none, forever)
 
 
 class ReauthRequired(SourceError):
@@ -62,6 +63,7 @@ def make_auth_manager(
         "scope": SCOPES,
         "cache_handler": spotipy.MemoryCacheHandler(),
         "open_browser": False,
+        "requests_timeout": TOKEN_TIMEOUT,
     }
     manager: SpotifyOAuth | SpotifyPKCE
     if settings.client_secret:
