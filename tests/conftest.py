@@ -35,6 +35,29 @@ SAMPLE_PLAYLISTS = (
 )
 
 
+def _settings_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k.startswith(("SPOTIF", "AIRFLOW_CONN_"))}
+
+
+@pytest.fixture(autouse=True)
+def no_settings_leak(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail any test that leaves a setting in this process's environment: a later test would
+    read it (an in-process CLI command that once wrote SPOTIFY_SAMPLE_ANCHOR or
+    SPOTIFY_PIPELINE_SOURCE into os.environ made another test's result depend on test order).
+    Settings a test needs go through monkeypatch, which restores them."""
+    before = _settings_env()
+    yield
+    after = _settings_env()
+    if after != before:
+        leaked = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+        for key in leaked:  # restore, so one leak fails one test, not every later one
+            if key in before:
+                os.environ[key] = before[key]
+            else:
+                os.environ.pop(key, None)
+        pytest.fail(f"{request.node.nodeid} left settings in the environment: {leaked}")
+
+
 @pytest.fixture
 def stub() -> Iterator[StubSpotify]:
     """A stub Spotify on 127.0.0.1 serving the sample (tests/stub_spotify.py)."""

@@ -3,11 +3,14 @@
 It serves response bodies as fixed bytes (by default the bundled sample's, both API shapes),
 behaves like the 2026 API (403 on /items of playlists the app may not read, 404 for unknown
 playlists, 403 for endpoints removed in 2026), checks bearer tokens, and injects faults on
-request: 429 with Retry-After, QUOTA_EXCEEDED, 5xx bursts, expired tokens, invalid_grant.
+request: 429 with Retry-After, QUOTA_EXCEEDED, 5xx bursts, expired tokens, invalid_grant. Its
+token endpoint checks the client as Spotify's does: `invalid_client` for an unknown client ID
+or a wrong secret (Basic auth for the code flow; the ID alone in the form for PKCE).
 """
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import re
@@ -56,6 +59,8 @@ class StubState:
     me_profile: bytes = b""
     recently_played: list[bytes] = field(default_factory=list)
     faults: list[Fault] = field(default_factory=list)
+    client_id: str = "stub-client"
+    client_secret: str = "stub-secret"  # pragma: allowlist secret
     refresh_token: str = "refresh-token-1"
     rotate_refresh_token: bool = False
     invalid_grant: bool = False
@@ -135,6 +140,13 @@ class _Handler(BaseHTTPRequestHandler):
             s.token_requests += 1
             if urlparse(self.path).path != "/api/token":
                 return self._send(404, {"error": "not_found"})
+            refused = self._client_refused(form)
+            if refused:
+                return self._send(400, {"error": "invalid_client", "error_description": refused})
+            if form.get("grant_type") == ["client_credentials"]:  # an app token: no user
+                return self._send(
+                    200, {"access_token": "app-token", "token_type": "Bearer", "expires_in": 3600}
+                )
             if form.get("grant_type") == ["authorization_code"]:
                 if form.get("code") != ["good-code"]:
                     return self._send(400, {"error": "invalid_grant"})
@@ -162,6 +174,19 @@ class _Handler(BaseHTTPRequestHandler):
                 s.refresh_token = f"{s.refresh_token}-r"
                 body["refresh_token"] = s.refresh_token
             self._send(200, body)
+
+    def _client_refused(self, form: dict[str, list[str]]) -> str | None:
+        """Why the token endpoint refuses the client (Spotify's wording), or None."""
+        basic = self.headers.get("Authorization", "")
+        if basic.startswith("Basic "):
+            client_id, _, secret = base64.b64decode(basic[6:]).decode().partition(":")
+        else:  # PKCE: no secret, the client ID in the form
+            client_id, secret = (form.get("client_id") or [""])[0], None
+        if client_id != self.state.client_id:
+            return "Invalid client"
+        if secret is not None and secret != self.state.client_secret:
+            return "Invalid client secret"
+        return None
 
     def do_GET(self) -> None:
         url = urlparse(self.path)
@@ -250,8 +275,8 @@ class StubSpotify:
             "SPOTIFY_PIPELINE_SOURCE": "spotify",
             "SPOTIFY_API_URL": f"{self.base}/v1/",
             "SPOTIFY_ACCOUNTS_URL": f"{self.base}/",
-            "SPOTIPY_CLIENT_ID": "stub-client",
-            "SPOTIPY_CLIENT_SECRET": "stub-secret",  # pragma: allowlist secret
+            "SPOTIPY_CLIENT_ID": self.state.client_id,
+            "SPOTIPY_CLIENT_SECRET": self.state.client_secret,
             "SPOTIFY_REFRESH_TOKEN": self.state.refresh_token,
         }
 

@@ -76,14 +76,20 @@ def test_query_after_run_answers_from_catalog(
 
 
 def test_run_with_failing_task_exits_non_zero_naming_it(tmp_path: Path) -> None:
-    # GIVEN a playlist that does not exist: nothing is read, so the date holds no playlist
-    # WHEN the DAG runs
-    result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_PLAYLISTS="nope00000000000000000A")
-    # THEN the check fails, and the run says so, naming the failed task and the ones not run
+    # GIVEN a lake that holds a listener's real data (its source marker says spotify)
+    marker = tmp_path / "raw" / "spotify" / "_source.json"
+    marker.parent.mkdir(parents=True)
+    marker.write_text('{"source": "spotify", "claimed_at": "2026-11-01T00:00:00+00:00"}')
+    # WHEN the DAG runs on the sample there
+    result = _run(tmp_path, "run", "--date", DATE, SPOTIFY_PIPELINE_SOURCE="sample")
+    # THEN the extract refuses, and the run says so on stderr, naming the failed task and the
+    # ones not run, and ending with the cause
     assert result.returncode == 1
-    assert "failed task(s): check" in result.stdout
-    assert "not run: query, report" in result.stdout
-    assert "playlists: empty_partition" in result.stdout + result.stderr
+    assert "failed task(s): extract" in result.stderr
+    assert "not run:" in result.stderr and "report" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("error: task extract failed: ") and "holds your Spotify data" in last
+    assert "Traceback" not in result.stdout + result.stderr
 
 
 def test_run_with_bad_setting_stops_before_airflow(tmp_path: Path) -> None:

@@ -325,8 +325,15 @@ def test_auth_round_trip_token_stored_as_printed_extracts(
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
+    import webbrowser
+
+    class NoOpBrowser(webbrowser.BaseBrowser):  # the browser "opens" nothing: the test does
+        def open(self, url: str, new: int = 0, autoraise: bool = True) -> bool:
+            return True
+
+    monkeypatch.setattr(webbrowser, "get", lambda using=None: NoOpBrowser())
     codes: list[int] = []
-    worker = threading.Thread(target=lambda: codes.append(main(["auth", "--no-browser"])))
+    worker = threading.Thread(target=lambda: codes.append(main(["auth"])))
     worker.start()
     # WHEN the user opens the printed address and Spotify redirects back with a code
     printed, url_line, deadline = "", None, time.monotonic() + 10
