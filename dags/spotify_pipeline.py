@@ -13,7 +13,7 @@ DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE
 | `transform` | one mapped task per lane: invokes the transform function (polars) for each of its shards, one after another | counts per shard |
 | `merge` | one Parquet file per table per date: with one shard nothing to merge (its result is passed on), else one more invocation merging the shards | rows and URI per table |
 | `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
-| `check` | data-quality SQL: no NULL or duplicate keys, playlists present; then updates the curated Assets (`spotify_pipeline.curated.*`) | failures (the task fails on any) |
+| `check` | data-quality SQL: no NULL or duplicate keys, playlists present, saved tracks and albums as many as the manifest says; then updates the curated Assets (`spotify_pipeline.curated.*`) | failures (the task fails on any) |
 | `query` | the top-artists report in Athena SQL | a 10-row preview |
 | `report` | JSON + self-contained HTML page with charts | where the report is |
 
@@ -117,7 +117,11 @@ def spotify_pipeline() -> None:
         """
         from spotify_etl.pipeline import context, snapshot
 
-        result = snapshot.check(context.in_task(), extracted.get("playlists_with_metadata"))
+        result = snapshot.check(
+            context.in_task(),
+            extracted.get("playlists_with_metadata"),
+            extracted.get("library_totals"),
+        )
         events = get_current_context()["outlet_events"]
         for table, extra in snapshot_extras(merged).items():  # partition and rows per table
             events[CURATED[table]].extra = extra

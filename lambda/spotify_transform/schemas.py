@@ -123,7 +123,7 @@ PLAYLIST_ITEMS = Table(
 
 TRACKS = Table(
     "tracks",
-    "Tracks seen in the snapshot's playlists, one row per track.",
+    "Tracks seen in the snapshot's playlists, saved tracks and top tracks, one row per track.",
     (
         _c("track_id", S, "Spotify track ID.", key=True),
         _c("name", S, "Track name."),
@@ -142,7 +142,7 @@ TRACKS = Table(
 
 ALBUMS = Table(
     "albums",
-    "Albums of the snapshot's tracks, one row per album.",
+    "Albums of the snapshot's tracks, and saved albums, one row per album.",
     (
         _c("album_id", S, "Spotify album ID.", key=True),
         _c("name", S, "Album name."),
@@ -159,7 +159,7 @@ ALBUMS = Table(
 
 ARTISTS = Table(
     "artists",
-    "Artists of the snapshot's tracks and albums, one row per artist.",
+    "Artists of the snapshot's tracks and albums, and top artists, one row per artist.",
     (
         _c("artist_id", S, "Spotify artist ID.", key=True),
         _c("name", S, "Artist name."),
@@ -177,6 +177,48 @@ TRACK_ARTISTS = Table(
         _c("track_id", S, "Spotify track ID.", key=True),
         _c("artist_id", S, "Spotify artist ID.", key=True),
         _c("artist_position", I64, "0-based position in the track's artist credits."),
+    ),
+)
+
+SAVED_TRACKS = Table(
+    "saved_tracks",
+    "The user's Liked Songs (GET /me/tracks) on the snapshot date, newest first; written empty "
+    "when the date's saved tracks were not read whole.",
+    (
+        _c("track_id", S, "Spotify track ID (its name and credits are in `tracks`).", key=True),
+        _c("added_at", TIMESTAMP, "When the track was liked (UTC)."),
+        _c("added_at_raw", S, "added_at exactly as the API sent it."),
+        _c("position", I64, "0-based position in the library, newest first (page offset + index)."),
+    ),
+)
+
+SAVED_ALBUMS = Table(
+    "saved_albums",
+    "The user's saved albums (GET /me/albums) on the snapshot date, newest first; written empty "
+    "when the date's saved albums were not read whole.",
+    (
+        _c("album_id", S, "Spotify album ID (its name and artists are in `albums`).", key=True),
+        _c("added_at", TIMESTAMP, "When the album was saved (UTC)."),
+        _c("added_at_raw", S, "added_at exactly as the API sent it."),
+        _c("position", I64, "0-based position in the library, newest first (page offset + index)."),
+    ),
+)
+
+TOP_ITEMS = Table(
+    "top_items",
+    "The user's top tracks and artists (GET /me/top/{kind}) per time range on the snapshot date; "
+    "written empty when the date's top items were not read whole.",
+    (
+        _c("kind", S, "tracks or artists.", key=True),
+        _c(
+            "time_range",
+            S,
+            "short_term (~4 weeks), medium_term (~6 months) or long_term.",
+            key=True,
+        ),
+        _c("rank", I64, "1-based rank in the list (index in the response + 1).", key=True),
+        _c("item_id", S, "Spotify track or artist ID; NULL for an item without one (quarantined)."),
+        _c("name", S, "Track or artist name, as the list gives it."),
     ),
 )
 
@@ -243,8 +285,12 @@ QUARANTINE = Table(
     "Entries and files that could not become curated rows, with the reason and raw payload.",
     (
         _c("source_file", S, "Raw-zone file the entry or file came from."),
-        _c("playlist_id", S, "Playlist ID from the raw path."),
-        _c("position", I64, "Entry position; NULL when a whole file is quarantined."),
+        _c("playlist_id", S, "Playlist ID from the raw path; NULL for a library file."),
+        _c(
+            "position",
+            I64,
+            "Entry position (top items: index in the file); NULL when a whole file is quarantined.",
+        ),
         _c(
             "reason",
             S,
@@ -273,8 +319,8 @@ IMPORT_QUARANTINE = Table(
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
-        PLAYLISTS, PLAYLIST_ITEMS, TRACKS, ALBUMS, ARTISTS, TRACK_ARTISTS, PLAYS, STREAMS,
-        QUARANTINE, IMPORT_QUARANTINE,
+        PLAYLISTS, PLAYLIST_ITEMS, TRACKS, ALBUMS, ARTISTS, TRACK_ARTISTS, SAVED_TRACKS,
+        SAVED_ALBUMS, TOP_ITEMS, PLAYS, STREAMS, QUARANTINE, IMPORT_QUARANTINE,
     )
 }  # fmt: skip
 if tuple(TABLES) != tables.TABLES or any(

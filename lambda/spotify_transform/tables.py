@@ -11,15 +11,21 @@ from __future__ import annotations
 PLAYLIST_TABLES = ("playlists", "playlist_items", "tracks", "albums", "artists", "track_artists")
 # Dimensions: one row per ID per partition, each attribute chosen by the merge rule.
 DIMENSION_TABLES = ("tracks", "albums", "artists", "track_artists")
+# The user's library on the snapshot date: Liked Songs, saved albums, top tracks and artists.
+LIBRARY_TABLES = ("saved_tracks", "saved_albums", "top_items")
 QUARANTINE_TABLE = "quarantine"
 PLAYS_TABLE = "plays"
 # The data export's listening history, and what of an import was malformed.
 STREAMS_TABLE = "streams"
 IMPORT_QUARANTINE_TABLE = "import_quarantine"
 # Every curated table, in the data dictionary's order.
-TABLES = (*PLAYLIST_TABLES, PLAYS_TABLE, STREAMS_TABLE, QUARANTINE_TABLE, IMPORT_QUARANTINE_TABLE)
-# The tables of a daily snapshot (partitioned by snapshot_date): one Airflow Asset each.
-SNAPSHOT_TABLES = (*PLAYLIST_TABLES, QUARANTINE_TABLE)
+TABLES = (
+    *PLAYLIST_TABLES, *LIBRARY_TABLES, PLAYS_TABLE, STREAMS_TABLE, QUARANTINE_TABLE,
+    IMPORT_QUARANTINE_TABLE,
+)  # fmt: skip
+# The tables of a daily snapshot (partitioned by snapshot_date), in the order the transform
+# writes them: one Airflow Asset each.
+SNAPSHOT_TABLES = (*PLAYLIST_TABLES, *LIBRARY_TABLES, QUARANTINE_TABLE)
 
 DEFAULT_PARTITION_KEY = "snapshot_date"
 # Every table is partitioned by the snapshot date, except the listening history: the Web API's
@@ -33,8 +39,9 @@ PARTITION_KEYS = {
 }
 
 # Why input was set aside in `quarantine`: malformed input only, which alone counts toward
-# SPOTIFY_MAX_QUARANTINE_RATIO (docs/data-contracts.md).
-QUARANTINE_REASONS = ("missing_id", "bad_json", "bad_shape")
+# SPOTIFY_MAX_QUARANTINE_RATIO (docs/data-contracts.md). `duplicate_id`: a saved track or album
+# listed again further down a library said to be complete (the first listing is the row).
+QUARANTINE_REASONS = ("missing_id", "bad_json", "bad_shape", "duplicate_id")
 # An import's: a file that is not JSON or not an array of records, a record without a time.
 IMPORT_QUARANTINE_REASONS = ("bad_json", "bad_shape", "bad_timestamp")
 

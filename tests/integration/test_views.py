@@ -162,3 +162,75 @@ def test_listening_daily_counts_listens_per_artist(lake: LocalPlatform) -> None:
     # a listen counts once, for the artist the play names first (never a NULL artist); it
     # counts as played from 30 s on, as Spotify counts streams
     assert got == [[D2, "Xeno", 3.7, 1, 2], [D2, "Zed", 3.0, 1, 1]]
+
+
+D3 = "2026-11-03"
+
+
+@pytest.fixture(scope="module")
+def library_lake(tmp_path_factory: pytest.TempPathFactory) -> LocalPlatform:
+    """Liked Songs and top lists on three dates; the middle one's library was not read whole
+    (its tables are empty partitions, as the transform writes them)."""
+    root = tmp_path_factory.mktemp("library")
+    liked: dict[str, list[str]] = {D1: ["a", "b", "c"], D2: [], D3: ["d", "a", "c"]}
+    top_tracks: dict[str, list[str | None]] = {
+        D1: ["x", "y", "z"],
+        D2: [],
+        D3: ["y", "x", "w", None],
+    }
+    for day in (D1, D2, D3):
+        _write(root, "saved_tracks", day, [
+            {"track_id": t, "position": i, "added_at": datetime(2026, 10, 30 - i, tzinfo=UTC)}
+            for i, t in enumerate(liked[day])
+        ])  # fmt: skip
+        top = [{"kind": "tracks", "time_range": "short_term", "rank": i + 1, "item_id": t,
+                "name": t and t.upper()} for i, t in enumerate(top_tracks[day])]  # fmt: skip
+        if day != D2:  # an artists list that does not move
+            top.append({"kind": "artists", "time_range": "long_term", "rank": 1, "item_id": "p"})
+        _write(root, "top_items", day, top)
+        present = liked[day] + [t for t in top_tracks[day] if t]
+        _write(
+            root, "tracks", day, [{"track_id": t, "name": t.upper()} for t in sorted(set(present))]
+        )
+        _write(root, "artists", day, [{"artist_id": "p", "name": "Pia"}])
+        _write(root, "track_artists", day, [
+            {"track_id": t, "artist_id": "p", "artist_position": 0} for t in sorted(set(present))
+        ])  # fmt: skip
+    platform = LocalPlatform(root)
+    platform.crawl()
+    return platform
+
+
+def test_liked_songs_daily_lists_likes_and_unlikes_since_the_last_read_library(
+    library_lake: LocalPlatform,
+) -> None:
+    got = rows(
+        library_lake,
+        "SELECT snapshot_date, previous_date, change, track_id, track_name, artists FROM liked_songs_daily ORDER BY 1, 3, 4",
+    )
+    # D2's library was not read whole: D3 is compared with D1, and nothing reads as unliked
+    # on D2; the first date has nothing to compare with
+    assert got == [
+        [D3, D1, "liked", "d", "D", "Pia"],
+        [D3, D1, "unliked", "b", "B", "Pia"],  # named as it was on D1
+    ]
+
+
+def test_top_items_moves_gives_each_items_move_since_the_previous_list(
+    library_lake: LocalPlatform,
+) -> None:
+    got = rows(
+        library_lake,
+        "SELECT snapshot_date, kind, time_range, rank, item_id, previous_date, previous_rank, move FROM top_items_moves ORDER BY 1, 2, 4",
+    )
+    assert got == [
+        [D1, "artists", "long_term", 1, "p", None, None, None],  # a list's first snapshot
+        [D1, "tracks", "short_term", 1, "x", None, None, None],
+        [D1, "tracks", "short_term", 2, "y", None, None, None],
+        [D1, "tracks", "short_term", 3, "z", None, None, None],
+        [D3, "artists", "long_term", 1, "p", D1, 1, "same"],
+        [D3, "tracks", "short_term", 1, "y", D1, 2, "up 1"],
+        [D3, "tracks", "short_term", 2, "x", D1, 1, "down 1"],
+        [D3, "tracks", "short_term", 3, "w", D1, None, "new"],
+        [D3, "tracks", "short_term", 4, None, D1, None, None],  # an item without an id
+    ]

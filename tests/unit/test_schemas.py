@@ -21,6 +21,9 @@ def test_contract_tables_and_keys_match_the_design() -> None:
         "albums": ("album_id",),
         "artists": ("artist_id",),
         "track_artists": ("track_id", "artist_id"),
+        "saved_tracks": ("track_id",),
+        "saved_albums": ("album_id",),
+        "top_items": ("kind", "time_range", "rank"),
         "plays": ("played_at",),
         "streams": (),  # a stream is unique by its time, content and length, not one column
         "quarantine": (),

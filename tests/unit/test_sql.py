@@ -129,6 +129,39 @@ def test_key_checks_find_a_readable_playlist_short_of_its_item_count() -> None:
     ]
 
 
+def test_key_checks_hold_the_library_to_the_manifest_totals() -> None:
+    # GIVEN 2 saved tracks and an entry of the saved tracks set aside (3 items), one saved album
+    # whose album is missing, a repeated top-items rank, and a playlists row
+    con = duckdb.connect()
+    day = "2026-11-25"
+    page = f"spotify/playlists/snapshot_date={day}/library/saved_tracks/page-000000.json"
+    _tables(con, {
+        "playlists": [("p1", day)],
+        "tracks": [("t1", day), ("t2", day)],
+        "saved_tracks": [("t1", day), ("t2", day)],
+        "saved_albums": [("gone", day)],
+        "top_items": [("tracks", "short_term", 1, day), ("tracks", "short_term", 1, day)],
+        "quarantine": [(page, None, 2, day), (page, None, None, day)],  # an entry; a whole file
+    })  # fmt: skip
+    # WHEN the checks run with the manifest's totals, right and wrong
+    right = sql.key_checks(day, 1, {"saved_tracks": 3})
+    wrong = sql.key_checks(day, 1, {"saved_tracks": 2, "saved_albums": 4})
+    # THEN the rows plus the entries set aside meet the total; a wrong total, the broken
+    # reference and the repeated key are reported
+    (statement,) = transpile(right)
+    assert con.execute(statement).fetchall() == [
+        ("saved_albums", "missing_albums", "gone", 1),
+        ("top_items", "duplicate_key", "tracks|short_term|1", 2),
+    ]
+    (statement,) = transpile(wrong)
+    assert con.execute(statement).fetchall() == [
+        ("saved_albums", "missing_albums", "gone", 1),
+        ("saved_albums", "rows_differ_from_manifest_4", None, 1),
+        ("saved_tracks", "rows_differ_from_manifest_2", None, 3),
+        ("top_items", "duplicate_key", "tracks|short_term|1", 2),
+    ]
+
+
 def test_monthly_cost_at_the_schedules_matches_a_hand_computation() -> None:
     # GIVEN a run's per-run figures, the report's scan, the zones' sizes and the default prices
     from spotify_etl.report.cost import monthly_cost

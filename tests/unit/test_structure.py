@@ -132,6 +132,7 @@ def test_pure_modules_do_no_io() -> None:
         "spotify_transform.schemas", "spotify_transform.normalize.parsing",
         "spotify_transform.normalize.playlists", "spotify_transform.normalize.entries",
         "spotify_transform.normalize.dimensions", "spotify_transform.normalize.plays",
+        "spotify_transform.normalize.library",
         "spotify_transform.normalize.export", "spotify_transform.normalize.streams",
         "spotify_transform.rawzone.export",
         "spotify_etl.extract.listing", "spotify_etl.extract.probe", "spotify_etl.report.cost",

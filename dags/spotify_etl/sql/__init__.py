@@ -7,6 +7,7 @@ substituted (only ISO dates are accepted), so rendered SQL is never injectable.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from importlib import resources
 
@@ -86,18 +87,30 @@ REFERENCES = (
     ("track_artists", "track_id", "tracks", "track_id"),
     ("track_artists", "artist_id", "artists", "artist_id"),
     ("tracks", "album_id", "albums", "album_id"),
+    ("saved_tracks", "track_id", "tracks", "track_id"),
+    ("saved_albums", "album_id", "albums", "album_id"),
 )
+# The library datasets whose manifest gives a total (top items: none).
+LIBRARY_COUNTED = ("saved_tracks", "saved_albums")
 
 
-def key_checks(snapshot_date: str, expected_playlists: int | None = None) -> str:
+def key_checks(
+    snapshot_date: str,
+    expected_playlists: int | None = None,
+    expected_library: Mapping[str, int] | None = None,
+) -> str:
     """One query over every snapshot table: rows returned are data-quality failures.
 
     Checks, per table with a key: no NULL key, no duplicate key within the date's partition;
     referential integrity (items → playlists and tracks, credits → tracks and artists, tracks →
-    albums); every complete, readable playlist has exactly `item_count` rows in
-    `playlist_items` (no position lost); the `playlists` partition holds exactly as many rows
-    as the manifest says playlists were read (when known), and is not empty unless that is 0.
+    albums, saved tracks → tracks, saved albums → albums); every complete, readable playlist
+    has exactly `item_count` rows in `playlist_items` (no position lost); the `playlists`
+    partition holds exactly as many rows as the manifest says playlists were read (when
+    known), and is not empty unless that is 0; each complete saved-tracks or saved-albums
+    dataset of `expected_library` (its manifest `total` by name) holds exactly that many items:
+    its rows plus its entries set aside in `quarantine` (no item lost).
     """
+    from spotify_transform.rawzone.layout import library_file_name
     from spotify_transform.schemas import TABLES  # polars: only where checks are rendered
 
     parts: list[str] = []
@@ -143,5 +156,17 @@ def key_checks(snapshot_date: str, expected_playlists: int | None = None) -> str
             f"SELECT 'playlists', 'rows_differ_from_manifest_{int(expected_playlists)}', "
             f"CAST(NULL AS varchar), count(*) FROM playlists WHERE snapshot_date = "
             f"'{snapshot_date}' HAVING count(*) <> {int(expected_playlists)}"
+        )
+    for dataset in LIBRARY_COUNTED:
+        if dataset not in (expected_library or {}):
+            continue
+        total = int((expected_library or {})[dataset])
+        files = f"%/{library_file_name(dataset, '')}%"
+        parts.append(
+            f"SELECT '{dataset}', 'rows_differ_from_manifest_{total}', CAST(NULL AS varchar), "
+            f"r.n + q.n FROM (SELECT count(*) AS n FROM {dataset} WHERE snapshot_date = "
+            f"'{snapshot_date}') AS r CROSS JOIN (SELECT count(*) AS n FROM quarantine WHERE "
+            f"snapshot_date = '{snapshot_date}' AND position IS NOT NULL AND source_file LIKE "
+            f"'{files}') AS q WHERE r.n + q.n <> {total}"
         )
     return "\nUNION ALL\n".join(parts) + "\nORDER BY 1, 2, 3"

@@ -2,7 +2,8 @@
 
 List and read the date through a `ByteStore` (the files its manifest lists, each verified),
 hand the bytes to the pure normalisation batch by batch (memory stays bounded by the batch,
-not by the day), and write exactly one Parquet file per table into that date's partition.
+not by the day), the library's (saved tracks and albums, top items) as one more part, and write
+exactly one Parquet file per table into that date's partition.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from datetime import date
 import polars as pl
 
 from spotify_transform.errors import TransformError
+from spotify_transform.jobs.library import library_files
 from spotify_transform.jobs.output import ordered_map, write_tables
 from spotify_transform.normalize.dimensions import combine
+from spotify_transform.normalize.library import normalize_library
 from spotify_transform.normalize.model import Normalized, PlaylistFiles
 from spotify_transform.normalize.parsing import RawFile
 from spotify_transform.normalize.playlists import apply_listing, listing_rows, normalize_playlists
@@ -28,7 +31,7 @@ from spotify_transform.rawzone.manifest import (
     read_snapshot,
 )
 from spotify_transform.storage import ByteStore, StorageError
-from spotify_transform.tables import PLAYLIST_TABLES, QUARANTINE_TABLE
+from spotify_transform.tables import QUARANTINE_TABLE, SNAPSHOT_TABLES
 from spotify_transform.uris import join, relative
 
 DEFAULT_BATCH_BYTES = 64 * 1024 * 1024
@@ -95,6 +98,9 @@ class RawSet:
             newest first; top_items one file per kind and range). A dataset that is not
             complete (deferred, incomplete, forbidden) is not read: none of its rows is
             presented as the library.
+        library_offsets: Per saved-tracks or saved-albums file, the position of its first
+            entry in the date's list: the manifest's (`LibraryRecord.file_offsets`: a page
+            carried over from an earlier date is shifted), else its page name's.
     """
 
     grouped: dict[str, dict[str, list[tuple[int, str]]]]
@@ -103,6 +109,7 @@ class RawSet:
     listing: tuple[str, ...] = ()
     from_listing: frozenset[str] = frozenset()
     library: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    library_offsets: dict[str, int] = field(default_factory=dict)
 
     def only(self, keep: Callable[[str], bool], library: bool = True) -> RawSet:
         """The playlists for which `keep(playlist_id)` holds (and the library, or not)."""
@@ -113,6 +120,7 @@ class RawSet:
             self.listing,
             frozenset(p for p in self.from_listing if keep(p)),
             dict(self.library) if library else {},
+            dict(self.library_offsets) if library else {},
         )
 
 
@@ -159,11 +167,14 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
         grouped = _group([p for p in expected if p not in listing])
         from_listing = {p.playlist_id for p in manifest.playlists if p.copied_metadata}
         library: dict[str, tuple[str, ...]] = {}
+        offsets: dict[str, int] = {}
         for dataset, kept in manifest.library.items():
             if kept.complete:
                 paths = [(join(partition, path), f) for path, f in kept.paths()]
                 expected.update(paths)
                 library[dataset] = tuple(path for path, _ in paths)
+                if dataset != "top_items":
+                    offsets.update(zip(library[dataset], kept.file_offsets(), strict=True))
         return RawSet(
             grouped,
             expected,
@@ -171,6 +182,7 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
             tuple(listing),
             frozenset(from_listing & set(grouped)),
             library,
+            offsets,
         )
     try:
         commit.ensure_readable(store, raw_root, snapshot_date)
@@ -180,11 +192,39 @@ def read_raw_set(store: ByteStore, raw_root: str, snapshot_date: str) -> RawSet:
     if not files:
         raise TransformError(f"no raw data for {snapshot_date} at {partition}")
     found: dict[str, list[str]] = {}
+    named: dict[str, int] = {}
     for path in files:  # a hand-made partition: every library file found, as complete
         parts = relative(path, partition).split("/")
         if len(parts) == 3 and parts[0] == "library" and parts[1] in layout.LIBRARY_DATASETS:
             found.setdefault(parts[1], []).append(path)
-    return RawSet(_group(files), {}, library={k: tuple(sorted(v)) for k, v in found.items()})
+            offset = layout.library_page_offset(parts[2])
+            if offset is not None:  # a page named by its offset (a carried page is not)
+                named[path] = offset
+    library = {k: tuple(sorted(v)) for k, v in found.items()}
+    return RawSet(_group(files), {}, library=library, library_offsets=named)
+
+
+def _read_verified(store: ByteStore, request: TransformRequest, raw: RawSet, path: str) -> RawFile:
+    """A raw file's bytes; a file the manifest lists is verified (size and sha256), and one
+    that differs or cannot be read fails the transform naming it (the date was changed after
+    its extract)."""
+    try:
+        data = store.read(path)
+    except StorageError as exc:
+        if path in raw.expected:
+            raise TransformError(
+                f"{path} is listed in the date's manifest but cannot be read ({exc}); "
+                "extract the date again"
+            ) from None
+        raise
+    want = raw.expected.get(path)
+    if want is not None and not want.matches(data):
+        raise TransformError(
+            f"{path} does not match the date's manifest ({len(data)} bytes, manifest "
+            f"{want.size}; or a different sha256): the raw partition changed after its "
+            "extract; extract the date again"
+        )
+    return RawFile(relative(path, request.raw_root), data)
 
 
 def _batches(
@@ -198,23 +238,7 @@ def _batches(
     grouped = raw.grouped
 
     def load(path: str) -> RawFile:
-        try:
-            data = store.read(path)
-        except StorageError as exc:
-            if path in raw.expected:
-                raise TransformError(
-                    f"{path} is listed in the date's manifest but cannot be read ({exc}); "
-                    "extract the date again"
-                ) from None
-            raise
-        want = raw.expected.get(path)
-        if want is not None and not want.matches(data):
-            raise TransformError(
-                f"{path} does not match the date's manifest ({len(data)} bytes, manifest "
-                f"{want.size}; or a different sha256): the raw partition changed after its "
-                "extract; extract the date again"
-            )
-        return RawFile(relative(path, request.raw_root), data)
+        return _read_verified(store, request, raw, path)
 
     order = [
         (pid, grouped[pid]["playlist"][:1], sorted(grouped[pid]["pages"]))
@@ -243,7 +267,8 @@ def _batches(
 def normalize_set(
     store: ByteStore, request: TransformRequest, raw: RawSet
 ) -> tuple[Normalized, dict[str, int]]:
-    """Normalise the files of `raw` batch by batch and combine the batches."""
+    """Normalise the files of `raw` batch by batch, and its complete library datasets as one
+    more part, and combine them (dimensions seen in both merge as one)."""
     parts: list[Normalized] = []
     stats = {
         "playlists": len(raw.grouped),
@@ -261,19 +286,24 @@ def normalize_set(
         parts.append(part)
         stats["files_read"] += files
         stats["bytes_read"] += size
+    if raw.library:
+        library = library_files(
+            raw.library,
+            raw.library_offsets,
+            lambda path: _read_verified(store, request, raw, path),
+            store.read_concurrency(request.raw_root),
+        )
+        parts.append(normalize_library(library))
+        read = [*(f for _, f in library.saved_tracks), *(f for _, f in library.saved_albums)]
+        read += [*(f for _, _, f in library.top_items), *library.unnamed]
+        stats["files_read"] += len(read)
+        stats["bytes_read"] += sum(len(f.data) for f in read)
     return combine(parts), stats
 
 
 def _listed(store: ByteStore, request: TransformRequest, raw: RawSet) -> pl.DataFrame:
     """The date's listing rows (read and verified like every file the manifest lists)."""
-    files = []
-    for path in raw.listing:
-        data = store.read(path)
-        want = raw.expected.get(path)
-        if want is not None and not want.matches(data):
-            raise TransformError(f"{path} does not match the date's manifest; extract it again")
-        files.append(RawFile(relative(path, request.raw_root), data))
-    return listing_rows(files)
+    return listing_rows([_read_verified(store, request, raw, path) for path in raw.listing])
 
 
 def finish(
@@ -289,7 +319,9 @@ def finish(
         TransformError: The quarantine ratio is above the limit (raised after every table,
             quarantine included, has been written).
     """
-    tables = {name: result.tables[name] for name in (*PLAYLIST_TABLES, QUARANTINE_TABLE)}
+    # Every snapshot table, the library's too: a date without a complete library dataset
+    # writes its table empty, so a date extracted again never keeps an older library.
+    tables = {name: result.tables[name] for name in SNAPSHOT_TABLES}
     if raw.from_listing:
         tables["playlists"] = apply_listing(
             tables["playlists"], _listed(store, request, raw), sorted(raw.from_listing)
@@ -298,7 +330,7 @@ def finish(
 
     quarantine = result.tables[QUARANTINE_TABLE]
     whole_files = quarantine.filter(pl.col("position").is_null()).height
-    denominator = result.entries + whole_files
+    denominator = result.entries + sum(result.library.values()) + whole_files
     ratio = quarantine.height / denominator if denominator else 0.0
     summary: dict[str, object] = {
         "snapshot_date": request.snapshot_date,
@@ -308,6 +340,7 @@ def finish(
         "quarantined": quarantine.height,
         "quarantine_ratio": round(ratio, 6),
         "shapes": result.shapes,
+        "library": result.library,
         "shards": request.shards,
         "tables": written,
     }

@@ -2,7 +2,8 @@
 invocation merges them into the date's files (the same bytes as one invocation gives).
 
 Shards live under `<curated>/_staging/…`, outside every table folder, so neither the crawler
-nor a query ever sees them. A playlist's shard is a stable hash of its ID.
+nor a query ever sees them. A playlist's shard is a stable hash of its ID; the library is read by
+shard 0.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from spotify_transform.normalize.model import Normalized
 from spotify_transform.rawzone import layout
 from spotify_transform.rawzone.manifest import snapshot_identity
 from spotify_transform.storage import ByteStore
-from spotify_transform.tables import PLAYLIST_TABLES, QUARANTINE_TABLE
+from spotify_transform.tables import SNAPSHOT_TABLES
 
 
 def shard_of(playlist_id: str, shards: int) -> int:
@@ -50,6 +51,7 @@ def run_shard(store: ByteStore, request: TransformRequest) -> dict[str, object]:
         "entries": result.entries,
         "item_types": result.item_types,
         "shapes": result.shapes,
+        "library": result.library,
     }
     # Written last: its presence says the shard is complete.
     store.write(
@@ -91,7 +93,7 @@ def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
             name: pl.read_parquet(
                 io.BytesIO(store.read(layout.shard_table_file(staging, shard, name)))
             )
-            for name in (*PLAYLIST_TABLES, QUARANTINE_TABLE)
+            for name in SNAPSHOT_TABLES
         }
         parts.append(
             Normalized(
@@ -99,6 +101,7 @@ def run_merge(store: ByteStore, request: TransformRequest) -> dict[str, object]:
                 entries=counters["entries"],
                 item_types=counters["item_types"],
                 shapes=counters["shapes"],
+                library=counters.get("library", {}),
             )
         )
         for key in stats:

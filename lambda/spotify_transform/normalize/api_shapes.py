@@ -161,3 +161,12 @@ LISTING_SCHEMA = pl.Schema(
         )
     }
 )
+
+# GET /me/tracks and /me/albums pages: saved entries keep `track` / `album` in every mode. Only
+# the entries are read: the offset comes from the file name.
+SAVED_TRACKS_PAGE_SCHEMA = pl.Schema({"items": pl.List(pl.Struct({"added_at": S, "track": TRACK}))})
+SAVED_ALBUMS_PAGE_SCHEMA = pl.Schema({"items": pl.List(pl.Struct({"added_at": S, "album": ALBUM}))})
+
+# GET /me/top/tracks and /me/top/artists: full track and artist objects, in rank order.
+TOP_TRACKS_SCHEMA = pl.Schema({"items": pl.List(TRACK)})
+TOP_ARTISTS_SCHEMA = pl.Schema({"items": pl.List(SIMPLE_ARTIST)})

@@ -14,7 +14,7 @@ import polars as pl
 from spotify_transform.normalize.model import Normalized
 from spotify_transform.normalize.parsing import nonempty, release_date
 from spotify_transform.schemas import TABLES
-from spotify_transform.tables import DIMENSION_TABLES, PLAYLIST_TABLES, QUARANTINE_TABLE
+from spotify_transform.tables import DIMENSION_TABLES, LIBRARY_TABLES, SNAPSHOT_TABLES
 
 
 def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -35,20 +35,6 @@ def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
         "uri",
     )
     album = t.select(pl.col("album")).unnest("album").filter(pl.col("id").is_not_null())
-    albums_df = album.select(
-        pl.col("id").alias("album_id"),
-        "name",
-        "album_type",
-        release_date(pl.col("release_date"), pl.col("release_date_precision")).alias(
-            "release_date"
-        ),
-        pl.col("release_date").alias("release_date_raw"),
-        "release_date_precision",
-        "total_tracks",
-        "label",
-        "popularity",
-        "uri",
-    )
     credits = (
         t.select(
             pl.col("id").alias("track_id"),
@@ -77,7 +63,36 @@ def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
             album.select(pl.col("artists").alias("a")).explode("a"),
         ]
     ).unnest("a")
-    artists_df = artist_objs.filter(nonempty(pl.col("id")).is_not_null()).select(
+    return {
+        "tracks": tracks_df,
+        "albums": album_rows(album),
+        "artists": artist_rows(artist_objs),
+        "track_artists": track_artists_df,
+    }
+
+
+def album_rows(album: pl.DataFrame) -> pl.DataFrame:
+    """`albums` rows from album objects (the fields of `api_shapes.ALBUM` as columns)."""
+    return album.filter(pl.col("id").is_not_null()).select(
+        pl.col("id").alias("album_id"),
+        "name",
+        "album_type",
+        release_date(pl.col("release_date"), pl.col("release_date_precision")).alias(
+            "release_date"
+        ),
+        pl.col("release_date").alias("release_date_raw"),
+        "release_date_precision",
+        "total_tracks",
+        "label",
+        "popularity",
+        "uri",
+    )
+
+
+def artist_rows(artist: pl.DataFrame) -> pl.DataFrame:
+    """`artists` rows from artist objects (the fields of `api_shapes.SIMPLE_ARTIST` as
+    columns); objects without an id are no artist."""
+    return artist.filter(nonempty(pl.col("id")).is_not_null()).select(
         pl.col("id").alias("artist_id"),
         "name",
         "uri",
@@ -85,12 +100,6 @@ def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
         pl.col("followers").struct.field("total").alias("followers"),
         "popularity",
     )
-    return {
-        "tracks": tracks_df,
-        "albums": albums_df,
-        "artists": artists_df,
-        "track_artists": track_artists_df,
-    }
 
 
 # Counts a restricted (2026) or older copy understates: among equally complete copies, the one
@@ -166,7 +175,7 @@ def _sorted_first_per_key(frame: pl.DataFrame, key: Sequence[str]) -> pl.DataFra
 def combine(parts: Sequence[Normalized]) -> Normalized:
     """Merge batch results into final tables: unique keys, stable order, exact schemas."""
     out: dict[str, pl.DataFrame] = {}
-    for name in (*PLAYLIST_TABLES, QUARANTINE_TABLE):
+    for name in SNAPSHOT_TABLES:
         table = TABLES[name]
         frames = [p.tables[name] for p in parts if name in p.tables]
         frame = pl.concat(frames) if frames else table.empty()
@@ -180,6 +189,11 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
             # A playlist lives in one batch and one shard, so these keys seldom repeat
             # across parts: a sort and a look at the previous row beat hashing them.
             frame = _sorted_first_per_key(frame, table.key)
+        elif name in LIBRARY_TABLES:
+            # One part holds the library (one batch, shard 0), its keys already unique: the
+            # saved items newest first, the top lists by kind, range and rank.
+            order = ["position"] if "position" in table.schema else list(table.key)
+            frame = frame.sort(order, nulls_last=True)
         elif table.key:
             frame = frame.unique(sort_by, keep="first", maintain_order=True)
             frame = frame.sort(sort_by, nulls_last=True)
@@ -191,6 +205,7 @@ def combine(parts: Sequence[Normalized]) -> Normalized:
         entries=sum(p.entries for p in parts),
         item_types=_add_counts(p.item_types for p in parts),
         shapes=_add_counts(p.shapes for p in parts),
+        library=_add_counts(p.library for p in parts),
     )
 
 

@@ -158,7 +158,7 @@ def quarantine_entries(bad: pl.DataFrame, by_path: dict[str, RawFile]) -> pl.Dat
     ).with_columns(pl.Series("payload", payloads, pl.String))
 
 
-def quarantine_files(bad: Iterable[tuple[str, RawFile, FileError]]) -> pl.DataFrame:
+def quarantine_files(bad: Iterable[tuple[str | None, RawFile, FileError]]) -> pl.DataFrame:
     rows = [
         {
             "source_file": f.path,

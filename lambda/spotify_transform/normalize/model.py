@@ -1,4 +1,5 @@
-"""What the playlist normalisation hands around: one playlist's files, a batch's frames."""
+"""What the normalisation hands around: one playlist's files, the library's files, a batch's
+frames."""
 
 from __future__ import annotations
 
@@ -28,11 +29,38 @@ class PlaylistFiles:
     complete: bool = True
 
 
+@dataclass(frozen=True)
+class LibraryFiles:
+    """The library response files of one snapshot date (complete datasets only).
+
+    Attributes:
+        saved_tracks: `GET /me/tracks` pages as (position of the first entry, file), in the
+            manifest's order: a position an earlier file holds is not read again.
+        saved_albums: `GET /me/albums` pages, the same way.
+        top_items: `GET /me/top/{kind}` lists as (kind, time range, file).
+        unnamed: Files of a library folder whose name says neither (quarantined whole).
+    """
+
+    saved_tracks: tuple[tuple[int, RawFile], ...] = ()
+    saved_albums: tuple[tuple[int, RawFile], ...] = ()
+    top_items: tuple[tuple[str, str, RawFile], ...] = ()
+    unnamed: tuple[RawFile, ...] = ()
+
+
 @dataclass
 class Normalized:
-    """Curated frames plus counters, for one or more playlists."""
+    """Curated frames plus counters, for one or more playlists (and the library).
+
+    Attributes:
+        tables: Per table, its frame.
+        entries: Playlist entries seen.
+        item_types: `playlist_items` rows per item type.
+        shapes: Playlists per API shape.
+        library: Library items seen per dataset (saved tracks, saved albums, top items).
+    """
 
     tables: dict[str, pl.DataFrame]
     entries: int = 0
     item_types: dict[str, int] = field(default_factory=dict)
     shapes: dict[str, int] = field(default_factory=dict)
+    library: dict[str, int] = field(default_factory=dict)
