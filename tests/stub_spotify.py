@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from spotify_etl.spotify import sample_library
 from spotify_etl.spotify.sample import SampleSource
 
 REMOVED = re.compile(
@@ -66,8 +67,13 @@ class StubState:
     invalid_grant: bool = False
     expire_token_after: int | None = None
     granted_scope: str = (
-        "playlist-read-private playlist-read-collaborative user-read-recently-played"
+        "playlist-read-private playlist-read-collaborative user-read-recently-played "
+        "user-library-read user-top-read"
     )
+    # The library: Liked Songs and saved albums (entries, newest first), top lists per
+    # (kind, time range).
+    saved: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    top: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     latency_s: float = 0.0  # added to every API answer (benchmarks: a real network's delay)
     requests: list[str] = field(default_factory=list)
     token_requests: int = 0
@@ -88,6 +94,13 @@ class StubState:
                 state.pages[(folder.name, offset)] = sample.dated(page.read_bytes())
         state.me_pages[0] = (root / "me" / "playlists.json").read_bytes()
         state.me_profile = (root / "me" / "profile.json").read_bytes()
+        tracks = sample.library_tracks()
+        anchor = sample.anchor
+        state.saved["saved_tracks"] = sample_library.liked(tracks, 0, anchor)
+        state.saved["saved_albums"] = sample_library.saved_albums(tracks, 0, anchor)
+        for kind in ("tracks", "artists"):
+            for time_range in ("short_term", "medium_term", "long_term"):
+                state.top[kind, time_range] = sample_library.top(tracks, kind, time_range, 0, 50)
         return state
 
     def change_snapshot(self, playlist_id: str, snapshot_id: str) -> None:
@@ -233,6 +246,9 @@ class _Handler(BaseHTTPRequestHandler):
                     if offset in s.me_pages
                     else self._send(400, _error(400, "bad offset"))
                 )
+            library = re.fullmatch(r"/v1/me/(tracks|albums|top/(tracks|artists))", url.path)
+            if library:
+                return self._library(library.group(1), query, offset)
             if url.path == "/v1/me/player/recently-played":
                 body = (
                     s.recently_played.pop(0)
@@ -251,6 +267,22 @@ class _Handler(BaseHTTPRequestHandler):
             if page is None:
                 return self._send(403, _error(403, "Forbidden"))
             return self._send(200, page)
+
+    def _library(self, what: str, query: dict[str, list[str]], offset: int) -> None:
+        """GET /me/tracks, /me/albums, /me/top/{kind}: 403 without the scope, as Spotify."""
+        s = self.state
+        scope = "user-top-read" if what.startswith("top/") else "user-library-read"
+        if scope not in s.granted_scope.split():
+            return self._send(403, _error(403, "Insufficient client scope"))
+        limit = int(query.get("limit", ["20"])[0])
+        if not 1 <= limit <= 50:
+            return self._send(400, _error(400, "Invalid limit"))
+        if what.startswith("top/"):
+            time_range = query.get("time_range", ["medium_term"])[0]
+            items = s.top.get((what[4:], time_range), [])
+            return self._send(200, sample_library.page(items, f"me/{what}", offset, limit))
+        entries = s.saved.get("saved_tracks" if what == "tracks" else "saved_albums", [])
+        return self._send(200, sample_library.page(entries, f"me/{what}", offset, limit))
 
 
 class StubSpotify:

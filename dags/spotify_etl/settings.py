@@ -40,6 +40,12 @@ PRICES = {
 }
 # Transform invocations of one run at once (the mapped shards queue behind it), when unset.
 DEFAULT_MAX_PARALLEL = 2
+# The API datasets the daily run can extract (SPOTIFY_DATASETS; default all).
+DATASETS = ("playlists", "saved_tracks", "saved_albums", "top_items")
+# SPOTIFY_DAILY_CALL_BUDGET's default: Development Mode apps were cut off with QUOTA_EXCEEDED
+# after about 1,100 to 2,600 calls in a rolling 24 hours (public reports, September 2026), so
+# 900 stays under the lowest figure seen with room to spare (docs/spotify.md#the-daily-quota).
+DEFAULT_CALL_BUDGET = 900
 _ID = re.compile(r"^[0-9A-Za-z]{22}$")
 _URI = re.compile(r"^spotify:playlist:([0-9A-Za-z]{22})$")
 _URL = re.compile(
@@ -75,6 +81,24 @@ class Settings:
     aws: Mapping[str, str] = field(default_factory=dict)
     sample_anchor: str | None = None
     import_incognito: Literal["drop", "keep"] = "drop"
+    datasets: tuple[str, ...] = DATASETS
+    daily_call_budget: int = DEFAULT_CALL_BUDGET
+
+
+def parse_datasets(value: str) -> tuple[str, ...]:
+    """`SPOTIFY_DATASETS`: which API datasets the daily run extracts (comma-separated).
+
+    Raises:
+        SettingsError: Empty, or an entry is not a dataset; the message lists the allowed ones.
+    """
+    items = [v.strip() for v in value.split(",") if v.strip()]
+    wrong = [i for i in items if i not in DATASETS]
+    if not items or wrong:
+        what = f"{wrong[0]!r} is not a dataset" if wrong else "is empty"
+        raise SettingsError(
+            f"SPOTIFY_DATASETS {what}; use some of {', '.join(DATASETS)} (comma-separated)"
+        )
+    return tuple(d for d in DATASETS if d in items)
 
 
 def parse_playlists(value: str) -> tuple[str, ...]:
@@ -238,6 +262,12 @@ def load(
                 "bundled sample's week ends on, or empty for the run's own date"
             ) from None
     incognito = _choice(merged, "SPOTIFY_IMPORT_INCOGNITO", ("drop", "keep"), "drop")
+    budget = _number(
+        merged, "SPOTIFY_DAILY_CALL_BUDGET", DEFAULT_CALL_BUDGET, 50, 1_000_000,
+        "a whole number of calls from 50 to 1000000",
+    )  # fmt: skip
+    if budget != int(budget):
+        raise SettingsError("SPOTIFY_DAILY_CALL_BUDGET must be a whole number")
     prices = {
         name: _number(merged, name, default, 0, float("inf"), "a price in USD (0 or more)")
         for name, default in PRICES.items()
@@ -260,6 +290,8 @@ def load(
         aws=aws,
         sample_anchor=anchor,
         import_incognito=incognito,  # type: ignore[arg-type]
+        datasets=parse_datasets(merged.get("SPOTIFY_DATASETS", "") or ",".join(DATASETS)),
+        daily_call_budget=int(budget),
         **creds,
     )
 

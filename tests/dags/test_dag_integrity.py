@@ -132,7 +132,7 @@ def test_assets_are_updated_once_catalogued_and_the_refresh_starts_unpaused(dagb
         f"spotify_pipeline.curated.{t}"
         for t in (
             "playlists", "playlist_items", "tracks", "albums", "artists", "track_artists",
-            "quarantine", "plays", "streams",
+            "quarantine", "saved_tracks", "saved_albums", "top_items", "plays", "streams",
         )
     }  # fmt: skip
     assert consumed == {

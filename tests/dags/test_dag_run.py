@@ -116,7 +116,9 @@ def test_run_with_live_source_extracts_through_the_dag(tmp_path: Path) -> None:
     # THEN it succeeds, having called the API as the extractor should
     assert result.returncode == 0, result.stdout + result.stderr
     assert "transform: 335 entries (" in result.stdout and "), 0 quarantined" in result.stdout
-    assert len(requests) == 15  # /me/playlists, /me, 5 playlists, 8 pages
+    # /me/playlists, /me, 5 playlists, 8 pages; the library: 3 pages of Liked Songs, 1 of saved
+    # albums, 6 top lists
+    assert len(requests) == 15 + 10
     assert "stub-secret" not in result.stdout + result.stderr
 
 

@@ -265,6 +265,33 @@ def test_crawl_waits_for_a_run_already_in_progress(aws: str) -> None:
     assert report["crawler"] == NAMES["GLUE_CRAWLER"]
 
 
+def test_crawl_declares_the_library_tables_empty_before_any_library_was_transformed(
+    aws: str,
+) -> None:
+    # GIVEN a catalog the crawler filled with playlist tables only (no library folder yet)
+    requests.post(
+        f"{aws}/moto-api/state-manager/set-transition",
+        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
+        timeout=10,
+    )
+    _glue_setup()
+    # WHEN crawling
+    report = platform().crawl()
+    # THEN the library tables are declared, empty, with the contracts' columns, partitioned by
+    # the snapshot date under their own folders (the views that read them can be created)
+    glue = boto3.client("glue")
+    for name in ("saved_tracks", "saved_albums", "top_items"):
+        assert {"table": name, "change": "created empty"} in report["schema_changes"]
+        table = glue.get_table(DatabaseName=NAMES["GLUE_DATABASE"], Name=name)["Table"]
+        columns = table["StorageDescriptor"]["Columns"]
+        assert columns == [
+            {"Name": c.name, "Type": athena_type(c.dtype)} for c in TABLES[name].columns
+        ]
+        assert table["PartitionKeys"] == [{"Name": "snapshot_date", "Type": "string"}]
+        assert table["StorageDescriptor"]["Location"] == f"s3://sp-test-curated/{name}/"
+    assert {"liked_songs_daily", "top_items_moves"} <= set(report["views"])
+
+
 def test_crawl_fails_on_a_type_conflict_with_the_contracts(aws: str) -> None:
     requests.post(
         f"{aws}/moto-api/state-manager/set-transition",
@@ -425,9 +452,9 @@ def test_whole_dag_runs_on_the_aws_platform_under_moto(aws: str, tmp_path: Path)
     assert f"spotify_pipeline {DAY}: success" in done.stdout
     p = platform()
     raw = p.store.list_files(f"{p.raw_root}/spotify/playlists/snapshot_date={DAY}")
-    # the listing, 13 response bodies (`me` skips the followed playlist) and the manifest, in
-    # the raw bucket
-    assert len(raw) == 15
+    # the listing, 13 response bodies (`me` skips the followed playlist), the library (3 pages
+    # of Liked Songs, 1 of saved albums, 6 top lists) and the manifest, in the raw bucket
+    assert len(raw) == 15 + 10
     invocations = boto3.client("glue").get_crawler(Name=NAMES["GLUE_CRAWLER"])["Crawler"]
     assert invocations["State"] == "READY"
     # AND the raw zone the DAG wrote on S3 is what the real handler transforms

@@ -6,6 +6,7 @@ import html
 import json
 import re
 import subprocess
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from spotify_etl.pipeline.context import Run
 from spotify_etl.platforms.local import LocalPlatform
 from spotify_etl.report.page import render_html
 from spotify_etl.settings import load
+from spotify_transform.storage import ByteStore
 from tests.browser import view
 from tests.conftest import ARTIFACTS, SAMPLE_DATE
 
@@ -46,7 +48,9 @@ def test_report_json_holds_the_runs_figures(home: Path) -> None:
         {"playlist": "Late Night Coding ☕", "item_type": "unavailable", "entries": 1},
         {"playlist": "Road Trip 2019 🚗", "item_type": "local", "entries": 1},
     ]
-    assert report["api"]["calls"] == 15  # /me/playlists, /me, 5 playlists, 8 pages
+    # /me/playlists, /me, 5 playlists, 8 pages; the library: 3 pages of Liked Songs, 1 of
+    # saved albums, 6 top lists
+    assert report["api"]["calls"] == 15 + 10
     # (two artists are called Velvet: each keeps its own row, told apart by its ID's end)
     top = report["top_artists"][0]
     assert (top["entries"], top["playlists"]) == (23, 4)
@@ -361,3 +365,43 @@ def test_a_refresh_keeps_the_figures_of_the_run_and_reports_on_a_snapshot_date(
 def test_a_refresh_with_no_snapshot_in_the_lake_says_so(tmp_path: Path) -> None:
     with pytest.raises(snapshot.NoSnapshot, match="no snapshot date"):
         snapshot.refresh_report(_run(tmp_path))
+
+
+def test_the_report_says_what_is_deferred_and_when_it_resumes(tmp_path: Path) -> None:
+    # GIVEN a lake whose rolling budget other runs nearly spent (20 of 50 calls, and the
+    # listening pulls keep 24)
+    from spotify_transform.rawzone import budget as ledger
+
+    now = datetime.now(UTC)
+    ledger.write_run(ByteStore(), str(tmp_path / "raw"), ledger.new_key(now), "earlier",
+                     {ledger.minute(now): 20})  # fmt: skip
+    settings = load({"SPOTIFY_PIPELINE_HOME": str(tmp_path), "SPOTIFY_DAILY_CALL_BUDGET": "50"})
+    run = context.for_cli(settings, SAMPLE_DATE)
+    # WHEN the date is extracted, transformed and reported
+    extracted = snapshot.extract(run)
+    snapshot.merge(run, [snapshot.transform(run, [0])])
+    snapshot.crawl(run)
+    where = snapshot.report(run)
+    # THEN the extract stayed within the budget and committed what did not fit as deferred
+    assert extracted["api_calls"] <= 50 - 20 - 24 and extracted["deferred"] > 0
+    assert extracted["resume_at"]
+    # AND the report says what waits, why, and when it resumes
+    page = Path(where["html"]).read_text()
+    assert "Deferred:" in page and "the call budget (50 calls a day) was spent" in page
+    assert f"the next run after {extracted['resume_at']}" in page
+
+
+def test_the_listening_pull_makes_no_call_while_the_quota_stop_holds(tmp_path: Path) -> None:
+    # GIVEN Spotify's QUOTA_EXCEEDED recorded an hour ago, for 14 hours
+    from spotify_etl.pipeline import listening
+    from spotify_transform.rawzone import budget as ledger
+
+    now = datetime.now(UTC)
+    until = now + timedelta(hours=13)
+    ledger.set_quota(ByteStore(), str(tmp_path / "raw"), until, now - timedelta(hours=1))
+    run = context.for_cli(load({"SPOTIFY_PIPELINE_HOME": str(tmp_path)}), SAMPLE_DATE)
+    # WHEN the hourly pull runs
+    pulled = listening.extract(run)
+    # THEN it calls nothing, says until when, and the next pull resumes from the cursor
+    assert (pulled["api_calls"], pulled["plays"]) == (0, 0)
+    assert pulled["deferred_until"] == until.isoformat(timespec="seconds")

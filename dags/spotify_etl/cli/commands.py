@@ -204,8 +204,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_lake(loaded)
     run = context.for_cli(loaded, args.date)
     dates = snapshot_dates(run.platform)
-    if args.date not in dates:  # a page of empty charts would look like a day of no change
-        raise UserError(output.no_data(args.date, dates))
+    first_listen = first_listening_date(run.platform)
+    # A date has data when it has a snapshot, or listening reaches back to it (an export's
+    # years); else a page of empty charts would look like a day of no change.
+    if args.date not in dates and not (first_listen and first_listen <= args.date):
+        raise UserError(output.no_data(args.date, dates, first_listen))
     result = snapshot.report(run)
     print(result["html"])
     if args.open:
@@ -217,6 +220,13 @@ def snapshot_dates(platform: Platform) -> list[str]:
     """The snapshot dates the lake holds (the dates a report can be written for)."""
     found = platform.query("SELECT DISTINCT snapshot_date FROM playlists", max_rows=None)
     return sorted(str(row[0]) for row in found["rows"] if row[0] is not None)
+
+
+def first_listening_date(platform: Platform) -> str | None:
+    """The first day the lake's listening (plays, imported streams) holds, if any."""
+    found = platform.query("SELECT min(played_date) FROM listening", max_rows=1)
+    first = found["rows"][0][0] if found["rows"] else None
+    return None if first is None else str(first)[:10]
 
 
 def open_in_browser(page: str) -> bool:

@@ -163,10 +163,16 @@ def no_lake(home: str, started: bool) -> str:
     )
 
 
-def no_data(day: str, dates: Sequence[str], shown: int = 10) -> str:
-    """A date the lake has no snapshot of, and the dates it has: runs of consecutive days as
-    `first … last`, the latest `shown` runs (earlier ones as "…"), and how many dates in all."""
+def no_data(
+    day: str, dates: Sequence[str], first_listen: str | None = None, shown: int = 10
+) -> str:
+    """A date the lake has no data for, and the dates it has: the snapshots as runs of
+    consecutive days (`first … last`, the latest `shown` runs, earlier ones as "…", and how
+    many dates in all), and the first day of its listening history."""
+    listening = f"; listening from {first_listen} on" if first_listen else ""
     if not dates:
+        if first_listen:
+            return f"no data for {day}: the lake holds no snapshot yet{listening}"
         return f"no data for {day}: the lake holds no snapshot yet; run the pipeline first"
     runs: list[list[date]] = []
     for d in sorted({date.fromisoformat(d) for d in dates}):
@@ -177,7 +183,7 @@ def no_data(day: str, dates: Sequence[str], shown: int = 10) -> str:
     parts = [f"{r[0]}" if len(r) == 1 else f"{r[0]} … {r[-1]}" for r in runs[-shown:]]
     earlier = "…, " if len(runs) > shown else ""
     total = sum(len(r) for r in runs)
-    return f"no data for {day}; dates with data: {earlier}{', '.join(parts)} ({total})"
+    return f"no data for {day}; dates with data: {earlier}{', '.join(parts)} ({total}){listening}"
 
 
 def day_line(

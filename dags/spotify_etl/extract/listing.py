@@ -20,6 +20,7 @@ class Listed:
 
     playlist_id: str
     snapshot_id: str | None = None
+    total: int | None = None  # its entries, as the listing says (to estimate its calls)
 
 
 @dataclass
@@ -89,7 +90,9 @@ def sort_listing(pages: Sequence[dict[str, Any]], user_id: str | None) -> Listin
             owner: dict[str, Any] = item["owner"] if isinstance(item.get("owner"), dict) else {}
             mine = user_id is None or owner.get("id") == user_id or item.get("collaborative")
             if mine:
-                read.append(Listed(pid, snapshot))
+                ref = item.get("items") or item.get("tracks")
+                total = ref.get("total") if isinstance(ref, dict) else None
+                read.append(Listed(pid, snapshot, total if isinstance(total, int) else None))
             else:
                 counts["followed"] += 1
                 name = item.get("name")

@@ -14,6 +14,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from spotify_etl.extract.budget import OutOfBudget
 from spotify_etl.spotify.responses import Source
 from spotify_transform.rawzone import layout
 from spotify_transform.rawzone.listening import (
@@ -67,8 +68,14 @@ def extract_recently_played(
     start = cursor
     folder = layout.plays_partition(raw_root, extracted_date)
     fetches: list[Fetch] = []
+    deferred: OutOfBudget | None = None
     for _ in range(MAX_PLAYS_PAGES):
-        response = source.recently_played(cursor)
+        try:
+            response = source.recently_played(cursor)
+        except OutOfBudget as exc:  # the quota stop holds: no call until then
+            log.warning("recently played: %s; the next pull resumes from the cursor", exc)
+            deferred = exc
+            break
         name = layout.plays_fetch_name(cursor)
         store.write(join(folder, name), response.body, "application/json")
         items = list(response.data.get("items") or [])
@@ -121,4 +128,7 @@ def extract_recently_played(
         "cursor": cursor,
         "gap_warning": run.gap_warning,
         "api_calls": source.api_calls,
+        "deferred_until": (
+            deferred.resume_at.isoformat(timespec="seconds") if deferred is not None else None
+        ),
     }

@@ -6,6 +6,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from spotify_etl.extract.budget import BudgetedSource, CallBudget
 from spotify_etl.extract.recently_played import extract_recently_played
 from spotify_etl.pipeline.context import Run, claim_lake
 from spotify_etl.pipeline.snapshot import get_source
@@ -15,13 +16,19 @@ from spotify_transform.tables import PLAYS_TABLE
 def extract(run: Run) -> dict[str, Any]:
     """Fetch new plays since the stored cursor into the raw zone of the run's day."""
     claim_lake(run, run.settings.source)
-    return extract_recently_played(
-        run.platform.store,
-        get_source(run.settings, run.date),
-        run.platform.raw_root,
-        run.date,
-        run.run_id,
-    )
+    store, root = run.platform.store, run.platform.raw_root
+    # The listening pull goes first: it spends from the shared budget with no reserve.
+    budget = CallBudget(store, root, run.settings.daily_call_budget, run.run_id)
+    try:
+        return extract_recently_played(
+            store,
+            BudgetedSource(get_source(run.settings, run.date), budget),
+            root,
+            run.date,
+            run.run_id,
+        )
+    finally:
+        budget.save()
 
 
 def transform_event(run: Run) -> dict[str, Any]:

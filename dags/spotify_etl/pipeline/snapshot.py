@@ -4,12 +4,13 @@ check → query → report."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from spotify_etl import sql
 from spotify_etl.extract import playlists as extract_playlists
+from spotify_etl.extract.budget import LISTENING_RESERVE, CallBudget
 from spotify_etl.pipeline.context import Run, claim_lake
 from spotify_etl.settings import Settings
 from spotify_etl.spotify.responses import Source, SourceError
@@ -68,11 +69,18 @@ def extract(
             )
         return {**extract_playlists.summary(existing, root), "reused": True}
     claim_lake(run, run.settings.source)
+    # The daily extract leaves the listening pulls of the next 24 hours their share.
+    budget = CallBudget(
+        store, root, run.settings.daily_call_budget, run.run_id, reserve=LISTENING_RESERVE
+    )
     manifest = extract_playlists.extract(
         store,
         get_source(run.settings, run.date),
-        extract_playlists.ExtractRequest(run.date, root, run.settings.playlists, run.run_id),
+        extract_playlists.ExtractRequest(
+            run.date, root, run.settings.playlists, run.run_id, run.settings.datasets
+        ),
         progress=progress,
+        budget=budget,
     )
     return extract_playlists.summary(manifest, root)
 
@@ -124,13 +132,19 @@ def crawl(run: Run) -> dict[str, Any]:
     return {**result, "seconds": round(time.monotonic() - started, 3)}
 
 
-def check(run: Run, expected_playlists: int | None = None) -> dict[str, Any]:
-    """Run the data-quality checks of the date's partitions.
+def check(
+    run: Run,
+    expected_playlists: int | None = None,
+    library_totals: Mapping[str, int] | None = None,
+) -> dict[str, Any]:
+    """Run the data-quality checks of the date's partitions (`library_totals`: the complete
+    saved-tracks and saved-albums datasets' totals, from the extract's summary).
 
     Raises:
         CheckFailed: Some check returned rows; the message shows them.
     """
-    result = run.platform.query(sql.key_checks(run.date, expected_playlists), max_rows=50)
+    checks = sql.key_checks(run.date, expected_playlists, library_totals)
+    result = run.platform.query(checks, max_rows=50)
     if result["row_count"]:
         lines = "; ".join(
             f"{table}: {problem} {key or ''} ×{n}".replace("  ", " ")

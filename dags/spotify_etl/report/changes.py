@@ -12,6 +12,8 @@ def plural(n: int, word: str, words: str | None = None) -> str:
 
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+LIBRARY_NAMES = {"saved_tracks": "Liked Songs", "saved_albums": "saved albums",
+                 "top_items": "top tracks and artists"}  # fmt: skip
 
 
 def problems(r: dict[str, Any]) -> list[str]:
@@ -31,6 +33,19 @@ def problems(r: dict[str, Any]) -> list[str]:
             "  ", " "
         )
         for c in r.get("checks", {}).get("failed", [])
+    ]
+    if deferred := r.get("deferred"):
+        what = [plural(len(deferred["playlists"]), "playlist")] if deferred["playlists"] else []
+        what += [LIBRARY_NAMES.get(d, d) for d in deferred["library"]]
+        why = ("Spotify's daily quota ran out (QUOTA_EXCEEDED)" if deferred["quota"] else
+               f"the call budget ({deferred['limit']:,} calls a day) was spent")  # fmt: skip
+        out.append(
+            f"Deferred: {', '.join(what)}: {why}; the next run after "
+            f"{deferred['resume_at'] or 'the budget frees up'} continues where this one stopped"
+        )
+    out += [
+        f"{LIBRARY_NAMES.get(p['dataset'], p['dataset'])}: {p['status']} — {p['message']}"
+        for p in r.get("library_problems", [])
     ]
     quarantined = sum(r.get("quarantined", {}).values())
     if quarantined:

@@ -13,7 +13,7 @@ from spotify_etl.report.labels import UNKNOWN_ARTIST, artist_labels, parse_bool
 from spotify_etl.settings import PRICES, Settings
 from spotify_transform.rawzone.export import read_imports
 from spotify_transform.rawzone.listening import read_plays
-from spotify_transform.rawzone.manifest import read_snapshot
+from spotify_transform.rawzone.manifest import SnapshotManifest, read_snapshot
 from spotify_transform.tables import SNAPSHOT_TABLES
 from spotify_transform.uris import is_s3, split_s3
 
@@ -88,7 +88,11 @@ def gather(
     q = {name: report(name) for name in REPORT_QUERIES}
     manifest = read_snapshot(platform.store, platform.raw_root, d)
     # The same checks as the run's `check` task, with what the manifest says was read.
-    checks_sql = sql.key_checks(d, manifest.playlists_with_metadata if manifest else None)
+    checks_sql = sql.key_checks(
+        d,
+        manifest.playlists_with_metadata if manifest else None,
+        manifest.library_totals if manifest else None,
+    )
     failed_checks = _rows(platform, checks_sql, scanned)
     transform = run.get("transform", {})
     crawl = run.get("crawl", {})
@@ -124,6 +128,12 @@ def gather(
             "shapes": dict(manifest.api_shape) if manifest else {},
         },
         "incomplete_playlists": incomplete,
+        "deferred": deferred_work(manifest),
+        "library_problems": [
+            {"dataset": name, "status": r.status, "message": r.message}
+            for name, r in (manifest.library.items() if manifest else ())
+            if r.status in ("forbidden", "incomplete", "error")
+        ],
         "non_track_entries": [
             {"playlist": str(r[0]), "item_type": str(r[1]), "entries": int(r[2])}
             for r in q["item_kinds"]
@@ -207,6 +217,25 @@ def gather(
         "cost_estimate": cost,
         "monthly_cost_estimate": monthly,
     }  # fmt: skip
+
+
+def deferred_work(manifest: SnapshotManifest | None) -> dict[str, Any] | None:
+    """What the call budget or Spotify's quota left for later, and when it resumes."""
+    if manifest is None or not manifest.deferred:
+        return None
+    budget = manifest.budget
+    return {
+        "playlists": [
+            {"playlist_id": p.playlist_id, "name": p.name, "resume_at": p.resume_at}
+            for p in manifest.playlists
+            if p.status == "deferred"
+        ],
+        "library": [n for n, r in manifest.library.items() if r.status == "deferred"],
+        "resume_at": budget.resume_at if budget else None,
+        "quota": bool(budget and budget.quota_exceeded),
+        "spent": budget.spent if budget else None,
+        "limit": budget.limit if budget else None,
+    }
 
 
 def zone_sizes(platform: Platform) -> dict[str, int]:

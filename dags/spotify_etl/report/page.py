@@ -134,9 +134,12 @@ def _header(r: dict[str, Any]) -> str:
 def _current(r: dict[str, Any]) -> str:
     """Each playlist on the date, with what changed since its previous snapshot."""
     body = []
+    deferred = {p["playlist_id"]: p for p in (r.get("deferred") or {}).get("playlists", [])}
     for now in r.get("playlists_now", []):
         notes = change_notes(now)
-        if not now["readable"]:
+        if now["playlist_id"] in deferred:
+            notes = [f"deferred: read after {deferred[now['playlist_id']]['resume_at']}"]
+        elif not now["readable"]:
             notes.append("contents not readable by this app")
         before = now.get("before")
         since = f" (since {before['date']})" if before is not None and notes else ""

@@ -79,7 +79,12 @@ BACKOFF_CAP = 30.0
 
 
 class QuotaExceeded(SourceError):
-    """Spotify's Development Mode quota (per developer account) is used up."""
+    """Spotify's Development Mode quota (per developer account) is used up; `retry_after`:
+    the seconds Spotify said to wait (hours, typically)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class RateLimited(SourceError):
@@ -213,9 +218,11 @@ class SpotifyApi:
                 message = str(exc.msg).split("\n", 1)[-1].strip()
                 if status == 429:
                     if exc.reason == "QUOTA_EXCEEDED":
+                        wait = _retry_after(exc.headers)
                         raise QuotaExceeded(
                             "Spotify quota exceeded (429 QUOTA_EXCEEDED): the Development Mode "
-                            "quota is counted per developer account; wait for it to reset"
+                            f"quota is counted per developer account; Retry-After {wait:.0f}s",
+                            wait,
                         ) from None
                     self.throttled += 1
                     retry_after = _retry_after(exc.headers)
@@ -320,6 +327,30 @@ class SpotifyApi:
         return self.call(
             "GET /me/player/recently-played",
             lambda: self.client.current_user_recently_played(limit=50, after=after_ms),
+            listing_problem,
+        )
+
+    def saved_page(self, dataset: str, offset: int, limit: int) -> Response:
+        """GET /me/tracks or /me/albums, newest first, each page whole."""
+        fetch = {
+            "saved_tracks": self.client.current_user_saved_tracks,
+            "saved_albums": self.client.current_user_saved_albums,
+        }[dataset]
+        return self.call(
+            f"{dataset} at {offset}",
+            lambda: fetch(limit=limit, offset=offset),
+            lambda data: page_problem(data, offset, limit),
+        )
+
+    def top_items(self, kind: str, time_range: str, limit: int) -> Response:
+        """GET /me/top/{tracks|artists}?time_range=&limit= (one page: Spotify ranks 50 here)."""
+        fetch = {
+            "tracks": self.client.current_user_top_tracks,
+            "artists": self.client.current_user_top_artists,
+        }[kind]
+        return self.call(
+            f"top {kind} {time_range}",
+            lambda: fetch(limit=limit, offset=0, time_range=time_range),
             listing_problem,
         )
 

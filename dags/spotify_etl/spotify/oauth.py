@@ -11,7 +11,12 @@ from spotipy.oauth2 import SpotifyOAuth, SpotifyPKCE
 from spotify_etl.settings import Settings
 from spotify_etl.spotify.responses import SourceError
 
-SCOPES = "playlist-read-private playlist-read-collaborative user-read-recently-played"
+# What a run needs whatever SPOTIFY_DATASETS says: a token consented before the library
+# datasets existed keeps working for these (a library dataset it lacks the scope of is
+# recorded `forbidden`, naming the scope).
+RUN_SCOPES = "playlist-read-private playlist-read-collaborative user-read-recently-played"
+# What `spotify-pipeline auth` asks for: the above, Liked Songs and saved albums, top items.
+SCOPES = f"{RUN_SCOPES} user-library-read user-top-read"
 
 
 DEFAULT_REDIRECT_URI = "http://127.0.0.1:8888/callback"
@@ -60,7 +65,7 @@ def make_auth_manager(
     common: dict[str, Any] = {
         "client_id": settings.client_id,
         "redirect_uri": redirect,
-        "scope": SCOPES,
+        "scope": SCOPES if interactive else RUN_SCOPES,
         "cache_handler": spotipy.MemoryCacheHandler(),
         "open_browser": False,
         "requests_timeout": TOKEN_TIMEOUT,
@@ -83,7 +88,7 @@ def make_auth_manager(
                 "expires_at": 0,
                 "expires_in": 0,
                 "refresh_token": settings.refresh_token,
-                "scope": SCOPES,
+                "scope": RUN_SCOPES,
             }
         )
     return manager

@@ -100,7 +100,8 @@ class PlaylistNotFound(Exception):
 
 
 class PlaylistNotVisible(Exception):
-    """403: the app may read the metadata but not the contents."""
+    """403: the app may read the metadata but not the contents (for the library: the token
+    lacks the scope)."""
 
 
 class Source(Protocol):
@@ -136,6 +137,15 @@ class Source(Protocol):
 
     def recently_played(self, after_ms: int | None) -> Response:
         """GET /me/player/recently-played?limit=50[&after=ms]."""
+        ...
+
+    def saved_page(self, dataset: str, offset: int, limit: int) -> Response:
+        """GET /me/tracks (`saved_tracks`) or /me/albums (`saved_albums`) ?offset=&limit=,
+        newest first."""
+        ...
+
+    def top_items(self, kind: str, time_range: str, limit: int) -> Response:
+        """GET /me/top/{tracks|artists}?time_range=&limit=."""
         ...
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from spotify_etl.spotify import sample_library
 from spotify_etl.spotify.responses import PlaylistNotFound, PlaylistNotVisible, Response
 from spotify_transform.rawzone import layout
 
@@ -55,6 +56,7 @@ class SampleSource:
         self.root = root or Path(str(resources.files("spotify_etl") / "sample_data"))
         self.api_calls = 0
         self.throttled = 0
+        self._library: list[dict[str, Any]] | None = None
         timeline = self.root / "timeline.json"
         self.timeline: dict[str, Any] = (
             orjson.loads(timeline.read_bytes())
@@ -108,6 +110,38 @@ class SampleSource:
             self.api_calls += 1
             raise PlaylistNotVisible(f"playlist {playlist_id}: 403 Forbidden on /items")
         return self._get(str(path))
+
+    def library_tracks(self) -> list[dict[str, Any]]:
+        """The track objects of the week's newest playlists (each once): what the library is
+        made of (the same every day, so the library moves only as `sample_library` says)."""
+        if self._library is not None:
+            return self._library
+        seen: dict[str, dict[str, Any]] = {}
+        for folder in sorted((self.root / "playlists").iterdir()):
+            days = self.timeline["playlists"].get(folder.name)
+            version, offset = folder / (days[0] if days else ""), 0
+            while (page := version / layout.items_page_name(offset)).is_file():
+                offset += 50
+                for entry in orjson.loads(self.dated(page.read_bytes())).get("items") or []:
+                    track = (entry or {}).get("item") or (entry or {}).get("track") or {}
+                    if track.get("type") == "track" and track.get("id"):
+                        seen.setdefault(str(track["id"]), track)
+        self._library = found = [seen[k] for k in sorted(seen)]
+        return found
+
+    def saved_page(self, dataset: str, offset: int, limit: int) -> Response:
+        """GET /me/tracks or /me/albums: the sample's library on the day, newest first."""
+        self.api_calls += 1
+        make = sample_library.liked if dataset == "saved_tracks" else sample_library.saved_albums
+        path = "me/tracks" if dataset == "saved_tracks" else "me/albums"
+        entries = make(self.library_tracks(), self.day, self.anchor)
+        return Response.of(sample_library.page(entries, path, offset, limit))
+
+    def top_items(self, kind: str, time_range: str, limit: int) -> Response:
+        """GET /me/top/{kind}: the sample's top list of the day."""
+        self.api_calls += 1
+        items = sample_library.top(self.library_tracks(), kind, time_range, self.day, limit)
+        return Response.of(sample_library.page(items, f"me/top/{kind}", 0, limit))
 
     def plays(self) -> list[dict[str, Any]]:
         """The whole listening history, oldest first, with real `played_at` times."""

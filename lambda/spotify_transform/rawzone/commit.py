@@ -73,6 +73,29 @@ class Staging:
         )
         return record
 
+    def put_library(self, dataset: str, name: str, body: bytes) -> FileRecord:
+        """Stage one library response (a page of saved tracks or albums, a top list)."""
+        self.store.write(layout.library_file(self.folder, dataset, name), body, "application/json")
+        return FileRecord.of(name, body)
+
+    def copy_library_in(
+        self, source_date: str, dataset: str, record: FileRecord, as_name: str | None = None
+    ) -> FileRecord:
+        """Stage a library file of another committed date (or of this date's own commit, when
+        a deferred dataset resumes) as it is, under its name or `as_name`."""
+        source = layout.raw_partition(self.raw_root, source_date)
+        name = as_name or record.name
+        self.store.copy(
+            layout.library_file(source, dataset, record.name),
+            layout.library_file(self.folder, dataset, name),
+        )
+        return FileRecord(name, record.size, record.sha256)
+
+    def read_library(self, source_date: str, dataset: str, record: FileRecord) -> bytes:
+        """The bytes of a committed library file (the unchanged rule compares first pages)."""
+        partition = layout.raw_partition(self.raw_root, source_date)
+        return self.store.read(layout.library_file(partition, dataset, record.name))
+
     def commit(self, manifest: SnapshotManifest) -> None:
         """Replace the date by the staged files; the manifest is written last."""
         self.committing = True

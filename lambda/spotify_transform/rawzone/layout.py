@@ -14,6 +14,8 @@ or URI under it; nothing else in the project spells a zone path.
     <raw>/spotify/_staging/snapshot_date=D-<uuid>/              an extract's staging (S3)
     <raw>/spotify/recently_played/extracted_date=D/<cursor>.json, _manifest.json
     <raw>/spotify/recently_played/_cursor.json                  the `after` cursor
+    <raw>/spotify/_budget/runs/<UTC start>-<id>.json             a run's API calls per minute
+    <raw>/spotify/_budget/quota.json                             QUOTA_EXCEEDED: no call until…
     <raw>/spotify/export/files/sha256=<hex>.json                 one export file, byte for byte
     <raw>/spotify/export/imports/imported_at=<id>/_manifest.json an import's commit
     <curated>/<table>/<partition key>=<value>/part-00000.parquet
@@ -188,9 +190,30 @@ def library_page_name(offset: int) -> str:
     return f"page-{offset:06d}.json"
 
 
+def library_page_offset(path: str) -> int | None:
+    """The offset a saved-tracks or saved-albums page was fetched at (`…/page-000050.json`);
+    None for any other file (a carried page's position is in its record's `offsets`)."""
+    page = re.fullmatch(r"page-(\d{6,})\.json", path.rsplit("/", 1)[-1])
+    return int(page.group(1)) if page else None
+
+
+def carried_page_name(sha256: str) -> str:
+    """A page carried over from an earlier date's library (new likes on top of it), named by
+    its content so carrying it again keeps its name."""
+    return f"carried-{sha256[:16]}.json"
+
+
 def top_file_name(kind: str, time_range: str) -> str:
     """`GET /me/top/{kind}?time_range=…` (`tracks-short_term.json`)."""
     return f"{kind}-{time_range}.json"
+
+
+def parse_top_file(path: str) -> tuple[str, str] | None:
+    """(kind, time range) of a top-items file (`…/tracks-short_term.json`); None for any other."""
+    name = path.rsplit("/", 1)[-1]
+    kind, _, rest = name.removesuffix(".json").partition("-")
+    ok = name.endswith(".json") and kind in TOP_KINDS and rest in TIME_RANGES
+    return (kind, rest) if ok else None
 
 
 def manifest_file(partition: str) -> str:
@@ -206,6 +229,21 @@ def swap_marker(partition: str) -> str:
 def writer_lock(raw_root: str, snapshot_date: str) -> str:
     """The lease of the one extract writing `snapshot_date` (outside the date's folder)."""
     return join(playlists_root(raw_root), "_writers", f"snapshot_date={snapshot_date}.json")
+
+
+def budget_runs(raw_root: str) -> str:
+    """The call ledger: one file per run, its Web API calls per minute (the rolling budget)."""
+    return join(raw_root, "spotify", "_budget", "runs")
+
+
+def budget_run_file(raw_root: str, key: str) -> str:
+    """One run's calls per minute (`<UTC start>-<id>.json`: its start orders and ages it)."""
+    return join(budget_runs(raw_root), f"{key}.json")
+
+
+def quota_file(raw_root: str) -> str:
+    """Spotify's QUOTA_EXCEEDED: until when no run may call the Web API."""
+    return join(raw_root, "spotify", "_budget", "quota.json")
 
 
 # ---------------------------------------------------------------------------- staging

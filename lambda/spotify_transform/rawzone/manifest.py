@@ -141,6 +141,16 @@ class SnapshotManifest:
         """`playlist.json` files landed: the rows the `playlists` table must have."""
         return sum(p.has_metadata for p in self.playlists)
 
+    @property
+    def library_totals(self) -> dict[str, int]:
+        """The totals of the complete saved-tracks and saved-albums datasets: the items their
+        tables (rows, plus entries quarantined) must hold for this date."""
+        return {
+            name: r.total
+            for name, r in sorted(self.library.items())
+            if r.complete and r.total is not None
+        }
+
     def to_json(self) -> bytes:
         """The manifest file's bytes (the one writer)."""
         return dumps(

@@ -245,6 +245,11 @@ class LibraryRecord:
         copied_from: The date whose files an unchanged dataset copied.
         resume_at: When a deferred dataset can continue (UTC ISO time).
         scope: The OAuth scope a forbidden dataset needs.
+        offsets: For saved tracks and albums whose previous pages were carried over (new likes
+            on top of an otherwise unchanged library): the position of each file's first
+            entry in this date's list. Entries are read file by file at offset + index, and a
+            position already filled by an earlier file is not read again. Empty: each file's
+            position is its name's (`page-000050.json` starts at 50).
     """
 
     dataset: str
@@ -255,6 +260,7 @@ class LibraryRecord:
     copied_from: str | None = None
     resume_at: str | None = None
     scope: str | None = None
+    offsets: tuple[int, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -275,8 +281,15 @@ class LibraryRecord:
                 "copied_from": self.copied_from,
                 "resume_at": self.resume_at,
                 "scope": self.scope,
+                "offsets": list(self.offsets) or None,
             }
         ) | {"files": [f.to_dict() for f in self.files]}
+
+    def file_offsets(self) -> list[int]:
+        """The position of each file's first entry in the date's list."""
+        if self.offsets:
+            return list(self.offsets)
+        return [layout.library_page_offset(f.name) or 0 for f in self.files]
 
     @classmethod
     def from_dict(cls, raw: Mapping[str, Any]) -> LibraryRecord:
@@ -289,6 +302,7 @@ class LibraryRecord:
             copied_from=_opt_str(raw, "copied_from"),
             resume_at=_opt_str(raw, "resume_at"),
             scope=_opt_str(raw, "scope"),
+            offsets=tuple(int(o) for o in raw.get("offsets") or ()),
         )
 
 
