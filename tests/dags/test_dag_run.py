@@ -144,6 +144,7 @@ def test_run_split_into_shards_gives_the_same_tables(
 ) -> None:
     # GIVEN the unsplit run of the module fixture
     import polars as pl
+    from polars.testing import assert_frame_equal
 
     home, first = lake
     assert first.returncode == 0
@@ -153,7 +154,7 @@ def test_run_split_into_shards_gives_the_same_tables(
     assert result.returncode == 0, result.stdout + result.stderr
     for table in ("playlists", "playlist_items", "tracks", "albums", "artists", "track_artists"):
         part = f"curated/{table}/snapshot_date={DATE}/part-00000.parquet"
-        assert pl.read_parquet(home / part).equals(pl.read_parquet(tmp_path / part)), table
+        assert_frame_equal(pl.read_parquet(home / part), pl.read_parquet(tmp_path / part))
 
 
 def test_report_refresh_dag_rewrites_the_report(

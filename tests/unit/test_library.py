@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from spotify_etl import sql
 from spotify_etl.platforms.local import LocalPlatform
@@ -229,7 +230,7 @@ def test_a_track_in_a_playlist_and_liked_is_one_dimension_row_from_the_fuller_co
     assert credits["artist_position"].sort().to_list() == list(range(len(cat.tracks[5]["artists"])))
     # AND the result depends on no order
     for name in SNAPSHOT_TABLES:
-        assert one.tables[name].equals(other.tables[name]), name
+        assert_frame_equal(one.tables[name], other.tables[name])
 
 
 def test_malformed_files_and_entries_are_quarantined_and_every_item_accounted_for(
