@@ -103,15 +103,18 @@ def test_run_with_bad_setting_stops_before_airflow(tmp_path: Path) -> None:
 
 
 def test_run_with_live_source_extracts_through_the_dag(tmp_path: Path) -> None:
-    # GIVEN a stub Spotify on 127.0.0.1
+    # GIVEN a stub Spotify on 127.0.0.1, its credentials only in the lake folder's .env (as the
+    # README says to keep them; the command runs from that folder)
     from datetime import UTC, datetime
 
     from tests.stub_spotify import StubSpotify
 
     today = datetime.now(UTC).date().isoformat()
     with StubSpotify() as stub:
+        dotenv = "".join(f"{k}={v}\n" for k, v in stub.env().items() if "SOURCE" not in k)
+        (tmp_path / ".env").write_text(dotenv)
         # WHEN the whole DAG runs with the live source
-        result = _run(tmp_path, "run", "--date", today, "--source", "spotify", **stub.env())
+        result = _run(tmp_path, "run", "--date", today, "--source", "spotify")
         requests = list(stub.state.requests)
     # THEN it succeeds, having called the API as the extractor should
     assert result.returncode == 0, result.stdout + result.stderr
