@@ -282,3 +282,28 @@ def test_a_token_without_the_library_scopes_extracts_the_rest(
         scope = "user-top-read" if name == "top_items" else "user-library-read"
         assert (record.status, record.scope) == ("forbidden", scope)
         assert record.message is not None and "spotify-pipeline auth" in record.message
+
+
+def test_a_budget_that_runs_out_inside_a_playlist_keeps_its_pages_and_resumes(
+    stub: StubSpotify, tmp_path: Path
+) -> None:
+    # GIVEN a listing that understates a playlist's size (140 entries listed as 10), so the
+    # budget's estimate fits but its pages do not
+    page = json.loads(stub.state.me_pages[0])
+    for item in page["items"]:
+        if item and item["id"] == "3cEYpjA9oz9GiPac4AsH4n":
+            (item.get("items") or item.get("tracks"))["total"] = 10
+    stub.state.me_pages[0] = json.dumps(page).encode()
+    # WHEN the date is extracted with five calls: the listing, /me, the playlist, two pages
+    manifest = _extract(stub, tmp_path, budget=_budget(tmp_path, 5), datasets=("playlists",))
+    # THEN the playlist stopped where the budget did, deferred, its object and pages kept
+    paged = manifest.by_id()["3cEYpjA9oz9GiPac4AsH4n"]
+    assert (paged.status, paged.entries_landed, len(paged.files)) == ("deferred", 100, 3)
+    assert manifest.budget is not None and manifest.budget.spent == 5
+    # AND the next run continues after the page it has and completes the date
+    stub.state.requests.clear()
+    later = NOW + timedelta(hours=25)
+    done = _extract(stub, tmp_path, budget=_budget(tmp_path, 900, later), datasets=("playlists",))
+    assert done.deferred == 0 and done.by_id()["3cEYpjA9oz9GiPac4AsH4n"].status == "ok"
+    pages = [r for r in stub.state.requests if "3cEYpjA9oz9GiPac4AsH4n/items" in r]
+    assert [r.split("offset=")[1].split("&")[0] for r in pages] == ["100"]
