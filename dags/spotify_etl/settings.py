@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Literal
 
+from spotify_etl.timezones import airflow_timezone, is_zone, machine_timezone
 from spotify_transform.uris import is_s3
 
 Platform = Literal["local", "aws"]
@@ -83,6 +84,7 @@ class Settings:
     import_incognito: Literal["drop", "keep"] = "drop"
     datasets: tuple[str, ...] = DATASETS
     daily_call_budget: int = DEFAULT_CALL_BUDGET
+    timezone: str = "UTC"
 
 
 def parse_datasets(value: str) -> tuple[str, ...]:
@@ -272,6 +274,12 @@ def load(
         name: _number(merged, name, default, 0, float("inf"), "a price in USD (0 or more)")
         for name, default in PRICES.items()
     }
+    timezone = merged.get("SPOTIFY_TIMEZONE", "").strip() or machine_timezone(merged)
+    if not is_zone(timezone):
+        raise SettingsError(
+            f"SPOTIFY_TIMEZONE={timezone!r} is not an IANA time zone; use a name such as "
+            "Europe/Berlin, America/New_York or UTC (the listener's days, hours and streaks)"
+        )
 
     return Settings(
         platform=platform,  # type: ignore[arg-type]
@@ -292,6 +300,7 @@ def load(
         import_incognito=incognito,  # type: ignore[arg-type]
         datasets=parse_datasets(merged.get("SPOTIFY_DATASETS", "") or ",".join(DATASETS)),
         daily_call_budget=int(budget),
+        timezone=timezone,
         **creds,
     )
 
@@ -332,8 +341,12 @@ def connection_credentials(conn_id: str = CONNECTION_ID) -> dict[str, str]:
 
 def load_in_task() -> Settings:
     """Settings inside an Airflow task: the environment first, then the `spotify_default`
-    connection for the credentials the environment does not set."""
-    return load(fallbacks=connection_credentials())
+    connection for the credentials the environment does not set, and the DAGs' default time
+    zone (`[core] default_timezone`) where SPOTIFY_TIMEZONE is unset."""
+    zone = airflow_timezone()
+    return load(
+        fallbacks={**connection_credentials(), **({"SPOTIFY_TIMEZONE": zone} if zone else {})}
+    )
 
 
 DOTENV = ".env"
@@ -378,5 +391,8 @@ def export_for_tasks(settings: Settings, env: MutableMapping[str, str] | None = 
     target["SPOTIFY_PIPELINE_SOURCE"] = settings.source
     target["SPOTIFY_PIPELINE_PLATFORM"] = settings.platform
     target["SPOTIFY_PIPELINE_HOME"] = str(settings.home.resolve())
+    # The zone the command line resolved (the machine's, unless set): the in-process tasks
+    # build the views with the same zone `spotify-pipeline report` reads them with.
+    target["SPOTIFY_TIMEZONE"] = settings.timezone
     if settings.sample_anchor:
         target["SPOTIFY_SAMPLE_ANCHOR"] = settings.sample_anchor

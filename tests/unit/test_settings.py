@@ -305,3 +305,49 @@ def test_dotenv_is_read_where_the_environment_says_nothing(tmp_path: Path) -> No
         "SPOTIFY_PLAYLISTS": "me",
         "SPOTIFY_REFRESH_TOKEN": "tok",
     }
+
+
+def test_the_listeners_time_zone_is_an_iana_name() -> None:
+    # GIVEN a zone named explicitly THEN it is kept
+    assert load({"SPOTIFY_TIMEZONE": "Europe/Berlin"}).timezone == "Europe/Berlin"
+    # AND a name that is not a zone stops the run in one line naming the setting
+    for bad in ("Mars/Olympus", "UTC'; DROP", "+02:00"):
+        with pytest.raises(SettingsError, match=r"^SPOTIFY_TIMEZONE=.* is not an IANA time zone"):
+            load({"SPOTIFY_TIMEZONE": bad})
+
+
+def test_the_time_zone_defaults_to_the_machines(tmp_path: Path) -> None:
+    from spotify_etl.timezones import machine_timezone
+
+    # GIVEN TZ set THEN it wins (with or without the leading colon)
+    assert load({"TZ": ":Asia/Tokyo"}).timezone == "Asia/Tokyo"
+    # GIVEN /etc/localtime linking into the zone database THEN its zone is the machine's
+    link = tmp_path / "localtime"
+    link.symlink_to("/usr/share/zoneinfo/America/Sao_Paulo")
+    assert machine_timezone({}, link) == "America/Sao_Paulo"
+    # AND a TZ that names no zone falls back to the link (never an error: nobody chose it)
+    assert machine_timezone({"TZ": "nowhere"}, link) == "America/Sao_Paulo"
+    utc = tmp_path / "utc"
+    utc.symlink_to("/usr/share/zoneinfo/Etc/UTC")
+    assert machine_timezone({}, utc) == "UTC"  # Etc/UTC and its aliases read as UTC
+
+
+def test_inside_airflow_the_dags_default_time_zone_is_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from spotify_etl import settings as settings_mod
+
+    # GIVEN Airflow's default time zone and no SPOTIFY_TIMEZONE
+    monkeypatch.setattr(settings_mod, "connection_credentials", lambda: {})
+    monkeypatch.setattr(settings_mod, "airflow_timezone", lambda: "Europe/Paris")
+    monkeypatch.delenv("SPOTIFY_TIMEZONE", raising=False)
+    # THEN a task's settings use it; a SPOTIFY_TIMEZONE set still wins
+    assert settings_mod.load_in_task().timezone == "Europe/Paris"
+    monkeypatch.setenv("SPOTIFY_TIMEZONE", "Asia/Tokyo")
+    assert settings_mod.load_in_task().timezone == "Asia/Tokyo"
+
+
+def test_airflow_names_its_default_time_zone() -> None:
+    from spotify_etl.timezones import airflow_timezone
+
+    assert airflow_timezone() == "UTC"  # the test session's Airflow default

@@ -181,12 +181,47 @@ def test_monthly_cost_at_the_schedules_matches_a_hand_computation() -> None:
     assert m["total_usd"] == pytest.approx(0.40575 + 4.40001 + 7.5 + 0.276, abs=1e-5)
 
 
-def test_artists_sharing_a_name_are_told_apart_and_others_keep_theirs() -> None:
-    from spotify_etl.report.labels import artist_labels
+def test_artists_sharing_a_name_are_told_apart_by_what_a_person_knows() -> None:
+    # GIVEN two artists called Velvet (with their most-played tracks) and one called Rain
+    from spotify_etl.report.labels import distinct_names
 
-    rows = [["Velvet", 23, 4, "gcY04PX6cOtmrMwKx9v0Yg"], ["Rain", 20, 4, "r1"],
-            ["Velvet", 13, 3, "wG1JkZm8DqBdGJrqH41Uh4"]]  # fmt: skip
-    assert artist_labels(rows) == ["Velvet (…v0Yg)", "Rain", "Velvet (…1Uh4)"]
+    items = [("Velvet", "Midnight Drive"), ("Rain", "Glass"), ("Velvet", "Satellite")]
+    # THEN each Velvet is named with its track, Rain keeps its name, and no ID is shown
+    assert distinct_names(items) == ["Velvet — Midnight Drive", "Rain", "Velvet — Satellite"]
+    # AND where even the track is shared or unknown, they are numbered
+    assert distinct_names([("Velvet", "A"), ("Velvet", "A"), ("Velvet", None)]) == [
+        "Velvet — A (1)", "Velvet — A (2)", "Velvet",
+    ]  # fmt: skip
+
+
+def test_render_accepts_only_an_iana_zone_inside_its_quotes() -> None:
+    # GIVEN a view that converts to the listener's zone
+    text = "SELECT x AT TIME ZONE '{{ time_zone }}'"
+    # THEN a zone name is put in its place, and anything else is refused
+    assert sql.render(text, time_zone="Europe/Berlin") == "SELECT x AT TIME ZONE 'Europe/Berlin'"
+    for bad in ("UTC' OR 1=1 --", "Mars/Olympus", "../../etc/passwd", ""):
+        with pytest.raises(sql.SqlError, match="not an IANA time zone"):
+            sql.render(text, time_zone=bad)
+
+
+def test_render_builds_the_pages_periods_from_checked_values() -> None:
+    # GIVEN a week and a year, each with the days it is compared with
+    rows = [("week-2026-11-24", "2026-11-18", "2026-11-24", "2026-11-11", "2026-11-17"),
+            ("year-2025", "2025-01-01", "2025-12-31", "2024-01-01", "2024-12-31")]  # fmt: skip
+    text = sql.render("SELECT * FROM {{ periods }}", periods=rows)
+    # THEN they become a VALUES table that DuckDB reads as text dates
+    found = duckdb.execute(transpile(text)[0]).fetchall()
+    assert found == [tuple(r) for r in rows]
+    # AND a key or a date that is not one is refused
+    for bad in (("x'; --", *rows[0][1:]), (rows[0][0], "2026-11-18'", *rows[0][2:])):
+        with pytest.raises(sql.SqlError):
+            sql.render("{{ periods }}", periods=[bad])
+
+
+def test_every_view_is_rendered_with_the_listeners_zone() -> None:
+    views = sql.views("America/New_York")
+    assert "'America/New_York'" in views["listening"] and "{{" not in "".join(views.values())
+    assert "{{ time_zone }}" in sql.load("views/listening.sql")
 
 
 def test_athena_bills_each_query_at_least_10_mb_rounded_up_to_the_megabyte() -> None:

@@ -20,7 +20,7 @@ def get_platform(
     if settings.platform == "local":
         from spotify_etl.platforms.local import LocalPlatform
 
-        return LocalPlatform(settings.home)
+        return LocalPlatform(settings.home, settings.timezone)
     from spotify_etl.platforms.aws import AwsPlatform, clients_from_boto3
 
     return AwsPlatform(settings, (aws_clients or clients_from_boto3)())

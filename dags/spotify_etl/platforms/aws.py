@@ -110,6 +110,7 @@ class AwsPlatform:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.names = dict(settings.aws)
+        self.time_zone = settings.timezone  # the listener's, in the views (SPOTIFY_TIMEZONE)
         self.clients = clients
         self.store = ByteStore(clients.s3)
         self.raw_root = f"s3://{self.names['RAW_BUCKET']}"
@@ -191,13 +192,14 @@ class AwsPlatform:
         tables, changes = self.compare_catalog()
         created = self.ensure_tables(set(tables))
         changes += [{"table": name, "change": "created empty"} for name in created]
-        for view_sql in views().values():  # the analytics views, as Athena views
+        for view_sql in views(self.time_zone).values():  # the analytics views, as Athena views
             self.query(view_sql, max_rows=0)
         return {
             "crawler": name,
             "last_crawl": last.get("Status"),
             "tables": tables,
             "views": sorted(views()),
+            "time_zone": self.time_zone,
             "schema_changes": changes,
         }
 

@@ -29,6 +29,8 @@ class Platform(Protocol):
     raw_root: str
     curated_root: str
     reports_root: str
+    # The listener's IANA zone (SPOTIFY_TIMEZONE) that `crawl` builds the listening views with.
+    time_zone: str
 
     def invoke_transform(self, event: dict[str, Any]) -> dict[str, Any]:
         """Run the transform function with `event`; return its small JSON result."""

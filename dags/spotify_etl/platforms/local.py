@@ -171,8 +171,9 @@ class LocalPlatform:
 
     name = "local"
 
-    def __init__(self, home: Path) -> None:
+    def __init__(self, home: Path, time_zone: str = "UTC") -> None:
         self.home = home.resolve()
+        self.time_zone = time_zone  # the listener's, in the views (SPOTIFY_TIMEZONE)
         zones = LocalZones(self.home)
         self.store = ByteStore()
         self.raw_root = zones.raw
@@ -228,7 +229,7 @@ class LocalPlatform:
                 tables[table] = {"partitions": partitions}
             after = self._columns(con)
             # The analytics views, written in Athena SQL, on top of the tables.
-            for name, text in views().items():
+            for name, text in views(self.time_zone).items():
                 for statement in transpile(text):
                     try:
                         con.execute(statement)
@@ -252,6 +253,7 @@ class LocalPlatform:
             "catalog": str(self.catalog),
             "tables": tables,
             "views": sorted(views()),
+            "time_zone": self.time_zone,
             "schema_changes": changes,
         }
 

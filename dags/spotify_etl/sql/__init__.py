@@ -1,43 +1,83 @@
 """Athena (Trino) SQL: report queries as files, data-quality checks rendered from the contracts.
 
 Pure: rendering takes values and returns SQL text. Parameters are validated before they are
-substituted (only ISO dates are accepted), so rendered SQL is never injectable.
+substituted (ISO dates; `time_zone`: an IANA zone name; `periods`: a list of validated
+periods), so rendered SQL is never injectable.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from importlib import resources
+from typing import Any
 
 _PARAM = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 # What the Athena named queries (Terraform) put for the date placeholder: the latest snapshot.
 LATEST_SNAPSHOT = "(SELECT max(snapshot_date) FROM playlists)"
 DATE_PLACEHOLDER = "'{{ snapshot_date }}'"
+# The listener's zone in the views (SPOTIFY_TIMEZONE); Terraform's saved copies put its own.
+TIME_ZONE_PLACEHOLDER = "'{{ time_zone }}'"
+_KEY = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 class SqlError(ValueError):
     """A SQL file or parameter is not acceptable."""
 
 
-def render(sql: str, **params: str) -> str:
-    """Substitute `{{ name }}` placeholders with ISO-date parameters.
+def _zone(value: str) -> str:
+    from spotify_etl.timezones import is_zone
+
+    if not is_zone(value):
+        raise SqlError(f"SQL parameter time_zone={value!r} is not an IANA time zone")
+    return value
+
+
+def _iso(name: str, value: object) -> str:
+    try:
+        return date.fromisoformat(str(value)).isoformat()
+    except ValueError:
+        raise SqlError(f"SQL parameter {name}={value!r} is not a YYYY-MM-DD date") from None
+
+
+def periods_table(periods: Sequence[Sequence[Any]]) -> str:
+    """`(VALUES ...) AS periods(page, starts, ends, prev_starts, prev_ends)`: one row per page
+    (a short key, then four ISO dates as text, like `listening.local_date`: the period and the
+    one it is compared with)."""
+    if not periods:
+        raise SqlError("SQL parameter periods is empty")
+    rows = []
+    for period in periods:
+        key, *days = period
+        if not isinstance(key, str) or not _KEY.fullmatch(key) or len(days) != 4:
+            raise SqlError(f"SQL parameter periods has a bad row {period!r}")
+        dates = ", ".join(f"'{_iso('periods', d)}'" for d in days)
+        rows.append(f"('{key}', {dates})")
+    return f"(VALUES {', '.join(rows)}) AS periods(page, starts, ends, prev_starts, prev_ends)"
+
+
+def render(sql: str, **params: Any) -> str:
+    """Substitute `{{ name }}` placeholders: ISO dates, `time_zone` (an IANA zone name, within
+    the quotes the SQL puts around it) and `periods` (rows for `periods_table`).
 
     Raises:
-        SqlError: A placeholder has no value, or a value is not a YYYY-MM-DD date.
+        SqlError: A placeholder has no value, or a value is not what its name allows.
     """
+    values: dict[str, str] = {}
     for name, value in params.items():
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise SqlError(f"SQL parameter {name}={value!r} is not a YYYY-MM-DD date") from None
+        if name == "time_zone":
+            values[name] = _zone(str(value))
+        elif name == "periods":
+            values[name] = periods_table(value)
+        else:
+            values[name] = _iso(name, value)
 
     def sub(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in params:
+        if name not in values:
             raise SqlError(f"SQL placeholder {{{{ {name} }}}} has no value")
-        return params[name]
+        return values[name]
 
     return _PARAM.sub(sub, sql)
 
@@ -53,12 +93,15 @@ def load(name: str) -> str:
     return (resources.files("spotify_etl.sql") / name).read_text(encoding="utf-8")
 
 
-def views() -> dict[str, str]:
+def views(time_zone: str = "UTC") -> dict[str, str]:
     """The analytics views (`sql/views/<name>.sql`, each one CREATE OR REPLACE VIEW), by name,
-    in an order that creates every view after the views it reads (`listening` first)."""
+    in an order that creates every view after the views it reads (`listening` first), with the
+    listener's time zone (SPOTIFY_TIMEZONE) in the views that give days and hours."""
     folder = resources.files("spotify_etl.sql") / "views"
     texts = {
-        entry.name.removesuffix(".sql"): entry.read_text(encoding="utf-8")
+        entry.name.removesuffix(".sql"): render(
+            entry.read_text(encoding="utf-8"), time_zone=time_zone
+        )
         for entry in sorted(folder.iterdir(), key=lambda e: e.name)
         if entry.name.endswith(".sql")
     }
@@ -98,8 +141,10 @@ def key_checks(
     snapshot_date: str,
     expected_playlists: int | None = None,
     expected_library: Mapping[str, int] | None = None,
+    ordered: bool = True,
 ) -> str:
-    """One query over every snapshot table: rows returned are data-quality failures.
+    """One query over every snapshot table: rows returned are data-quality failures (ordered by
+    table, problem and key unless `ordered` is False, for a query that wraps it).
 
     Checks, per table with a key: no NULL key, no duplicate key within the date's partition;
     referential integrity (items → playlists and tracks, credits → tracks and artists, tracks →
@@ -169,4 +214,4 @@ def key_checks(
             f"snapshot_date = '{snapshot_date}' AND position IS NOT NULL AND source_file LIKE "
             f"'{files}') AS q WHERE r.n + q.n <> {total}"
         )
-    return "\nUNION ALL\n".join(parts) + "\nORDER BY 1, 2, 3"
+    return "\nUNION ALL\n".join(parts) + ("\nORDER BY 1, 2, 3" if ordered else "")

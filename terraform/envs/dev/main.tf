@@ -21,12 +21,13 @@ locals {
   name_prefix = module.naming.prefix
   sql_dir     = "${path.module}/../../../dags/spotify_etl/sql"
   # Saved queries must run as saved: the report templates' date placeholder becomes the latest
-  # snapshot date (the same text as spotify_etl.sql.LATEST_SNAPSHOT; a test runs them).
+  # snapshot date (the same text as spotify_etl.sql.LATEST_SNAPSHOT; a test runs them), and the
+  # views' and templates' time zone placeholder the listener's zone (SPOTIFY_TIMEZONE).
   named_queries = {
     for f in fileset(local.sql_dir, "{views,reports}/*.sql") :
-    trimsuffix(replace(f, "/", "_"), ".sql") => replace(
+    trimsuffix(replace(f, "/", "_"), ".sql") => replace(replace(
       file("${local.sql_dir}/${f}"), "'{{ snapshot_date }}'", "(SELECT max(snapshot_date) FROM playlists)"
-    )
+    ), "'{{ time_zone }}'", "'${var.time_zone}'")
   }
 }
 

@@ -80,3 +80,9 @@ variable "airflow_trusted_principals" {
   })
   description = "Who may assume the Airflow role (see modules/iam)."
 }
+
+variable "time_zone" {
+  type        = string
+  description = "The listener's IANA time zone (SPOTIFY_TIMEZONE) in the saved copies of the views and report queries: days, hours and streaks of listening."
+  default     = "UTC"
+}

@@ -3,7 +3,10 @@
 -- already holds. An API play whose track has a stream ending within 90 seconds of its
 -- `played_at` (the end of the play, as a stream's `ended_at`) is that stream, and appears once,
 -- as the stream. An API play counts its track's duration as `ms_played`; a listen is counted as
--- Spotify counts a stream: 30 seconds or more. Times are UTC (`played_date`: the UTC day).
+-- Spotify counts a stream: 30 seconds or more. Times are stored in UTC (`played_at`, and
+-- `played_date`: the UTC day, the partitions' key); `local_played_at` and `local_date` are the
+-- listener's wall-clock time and day in `time_zone` (SPOTIFY_TIMEZONE, set when the views are
+-- created: a new zone takes effect at the next crawl).
 CREATE OR REPLACE VIEW listening AS
 SELECT
     s.ended_at AS played_at,
@@ -19,7 +22,10 @@ SELECT
     s.ms_played >= 30000 AS counted,
     coalesce(s.skipped, s.reason_end = 'fwdbtn') AS skipped,
     s.reason_end,
-    s.source
+    s.source,
+    CAST(s.ended_at AT TIME ZONE '{{ time_zone }}' AS timestamp) AS local_played_at,
+    date_format(CAST(s.ended_at AT TIME ZONE '{{ time_zone }}' AS timestamp), '%Y-%m-%d') AS local_date,
+    '{{ time_zone }}' AS time_zone
 FROM streams AS s
 UNION ALL
 SELECT
@@ -36,7 +42,10 @@ SELECT
     p.duration_ms >= 30000 AS counted,
     CAST(NULL AS boolean) AS skipped,
     CAST(NULL AS varchar) AS reason_end,
-    'api' AS source
+    'api' AS source,
+    CAST(p.played_at AT TIME ZONE '{{ time_zone }}' AS timestamp) AS local_played_at,
+    date_format(CAST(p.played_at AT TIME ZONE '{{ time_zone }}' AS timestamp), '%Y-%m-%d') AS local_date,
+    '{{ time_zone }}' AS time_zone
 FROM plays AS p
 WHERE NOT EXISTS (
     SELECT 1

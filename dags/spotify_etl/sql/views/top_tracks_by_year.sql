@@ -1,4 +1,5 @@
--- Each year's tracks by minutes listened, ranked (1 = the most), with listens counted.
+-- Each year's tracks by minutes listened, ranked (1 = the most), with listens counted (years in
+-- the listener's time zone, SPOTIFY_TIMEZONE).
 CREATE OR REPLACE VIEW top_tracks_by_year AS
 SELECT
     year,
@@ -10,7 +11,7 @@ SELECT
     plays
 FROM (
     SELECT
-        substr(played_date, 1, 4) AS year,
+        substr(local_date, 1, 4) AS year,
         coalesce(track_id, track_name) AS track_key,
         max(track_id) AS track_id,
         max(track_name) AS track_name,
@@ -19,5 +20,5 @@ FROM (
         count_if(counted) AS plays
     FROM listening
     WHERE content_type = 'track'
-    GROUP BY substr(played_date, 1, 4), coalesce(track_id, track_name)
+    GROUP BY substr(local_date, 1, 4), coalesce(track_id, track_name)
 ) AS t
