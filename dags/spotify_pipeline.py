@@ -15,7 +15,7 @@ DuckDB) or on **AWS** (S3 + Lambda + Glue + Athena), chosen by `SPOTIFY_PIPELINE
 | `crawl` | catalogs the curated zone (Glue crawler / DuckDB views) | tables, partitions, schema changes |
 | `check` | data-quality SQL: no NULL or duplicate keys, playlists present, saved tracks and albums as many as the manifest says; then updates the curated Assets (`spotify_pipeline.curated.*`) | failures (the task fails on any) |
 | `query` | the top-artists report in Athena SQL | a 10-row preview |
-| `report` | JSON + self-contained HTML page with charts | where the report is |
+| `report` | the listener's pages, JSON + self-contained HTML with charts: the week, each year, all time, an index | where the week's page is |
 
 Every write targets the partition of the run's logical date, so re-running a date replaces that
 date and nothing else. Settings come from the environment (see docs/configuration.md); a bad
@@ -144,7 +144,8 @@ def spotify_pipeline() -> None:
         queried: dict[str, Any],
     ) -> dict[str, Any]:
         """#### Report
-        The run report: JSON and a self-contained HTML page with charts, in the lake.
+        The listener's pages (JSON and self-contained HTML with charts): the week ending on the
+        date, a "wrapped" page for every year of their listening, all time, and an index.
         """
         from spotify_etl.pipeline import context, snapshot
 

@@ -1,7 +1,9 @@
 """
 ### Spotify report refresh
 
-Rebuilds the run report (JSON + HTML with charts) whenever curated tables change: scheduled on
+Rebuilds the report pages (JSON + HTML with charts: the listener's week, a "wrapped" page for
+every year of their listening, all time, and the index; at most eight queries for them all)
+whenever curated tables change: scheduled on
 the Assets the transforms update (`spotify_pipeline.curated.*`), so a new playlist snapshot, new
 plays from the hourly listening history or an imported data export refresh the page without
 waiting for the next daily run. It reports on the newest snapshot date named by the triggering

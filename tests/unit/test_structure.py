@@ -20,7 +20,7 @@ RAWZONE = PACKAGES["spotify_transform"] / "rawzone"
 PATH_SPELLINGS = (
     "_manifest.json", "_swap.json", "_cursor.json", "part-00000", "snapshot_date=", "played_date=",
     "extracted_date=", "playlist_id=", "items-", "/spotify/", "_staging", "_reports",
-    ".staging-", "shard=",
+    ".staging-", "shard=", "period=",
 )  # fmt: skip
 
 

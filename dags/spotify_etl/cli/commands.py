@@ -199,17 +199,27 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from spotify_etl.pipeline import context, snapshot
+    from spotify_etl.report.periods import period_of
 
     loaded = load_settings(args)
     require_lake(loaded)
     run = context.for_cli(loaded, args.date)
     dates = snapshot_dates(run.platform)
     first_listen = first_listening_date(run.platform)
-    # A date has data when it has a snapshot, or listening reaches back to it (an export's
-    # years); else a page of empty charts would look like a day of no change.
-    if args.date not in dates and not (first_listen and first_listen <= args.date):
+    period = getattr(args, "period", None)
+    if period in ("month", "year"):
+        # A month's or year's page has data when a snapshot or some listening falls in it.
+        span = period_of(period, args.date)
+        has_data = any(span.start <= d <= span.end for d in dates) or bool(
+            first_listen and first_listen <= span.end
+        )
+    else:
+        # A date has data when it has a snapshot, or listening reaches back to it (an export's
+        # years); else a page of empty charts would look like a day of no change.
+        has_data = args.date in dates or bool(first_listen and first_listen <= args.date)
+    if not has_data:
         raise UserError(output.no_data(args.date, dates, first_listen))
-    result = snapshot.report(run)
+    result = snapshot.report(run, kinds=[period] if period else None)
     print(result["html"])
     if args.open:
         open_in_browser(str(result["html"]))

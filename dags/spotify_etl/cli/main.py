@@ -6,7 +6,7 @@ entry point, which turns every error a user can meet into one line and an exit c
     spotify-pipeline transform --date D [--raw RAW] [--out CURATED]
     spotify-pipeline query "SQL" | --file F.sql [--max-rows N] [--json]
     spotify-pipeline tables [--json]
-    spotify-pipeline report [--date D]
+    spotify-pipeline report [--period week|month|year|all] [--date D] [--open]
     spotify-pipeline auth [--no-browser]
 
 A user error prints one line (`error: …`) and exits 2; a failed run or step exits 1.
@@ -143,10 +143,23 @@ def build_parser() -> argparse.ArgumentParser:
     common(tb)
     tb.set_defaults(func=cmd_tables)
 
-    rp = sub.add_parser("report", help="write the date's report (JSON + HTML with charts)")
-    rp.add_argument(
-        "--date", type=_date, default=today(), help="snapshot date (default: today, UTC)"
+    rp = sub.add_parser(
+        "report",
+        help="write the listener's report pages (JSON + HTML with charts)",
+        description="Without --period: the week ending on --date (the run report), a "
+        "'wrapped' page for every year your listening holds, all time, and the index linking "
+        "them, from one set of queries. With --period: only that period's page (a year's page "
+        "from any day of the year).",
     )
+    rp.add_argument(
+        "--date", type=_date, default=today(),
+        help="the day the page holds (the week ends on it; default: today, UTC)",
+    )  # fmt: skip
+    rp.add_argument(
+        "--period", choices=["week", "month", "year", "all"],
+        help="write only this period's page: the week ending on --date, its calendar month or "
+        "year, or all time up to it",
+    )  # fmt: skip
     rp.add_argument("--open", action="store_true", help="open the page in the default browser")
     common(rp)
     rp.set_defaults(func=cmd_report)

@@ -181,8 +181,14 @@ class NoSnapshot(Exception):
     """The lake has no snapshot date to report on."""
 
 
-def report(run: Run, figures: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Write the date's report (JSON + HTML with charts); return where it is."""
+def report(
+    run: Run, figures: dict[str, Any] | None = None, kinds: Sequence[str] | None = None
+) -> dict[str, Any]:
+    """Write the date's report pages (JSON + HTML with charts): by default the listener's week
+    ending on the date, every year of their listening and all time, and the index; `kinds`
+    (week, month, year, all) writes only those periods' pages. Returns where the first is."""
+    from spotify_etl.report.periods import KINDS
     from spotify_etl.report.writer import write_report
 
-    return write_report(run.settings, run.platform, run.date, figures)
+    chosen = [k for k in KINDS if k in kinds] if kinds else None
+    return write_report(run.settings, run.platform, run.date, figures, chosen)

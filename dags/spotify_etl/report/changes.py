@@ -50,6 +50,12 @@ def problems(r: dict[str, Any]) -> list[str]:
     quarantined = sum(r.get("quarantined", {}).values())
     if quarantined:
         out.append(f"{plural(quarantined, 'malformed entry', 'malformed entries')} quarantined")
+    views, setting = r.get("time_zone"), r.get("time_zone_setting")
+    if views and setting and views != setting:
+        out.append(
+            f"Listening days and hours are in {views}, the zone the views were created with: "
+            f"SPOTIFY_TIMEZONE is now {setting}, which the next crawl (the next run) applies"
+        )
     return out
 
 

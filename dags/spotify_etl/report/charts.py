@@ -1,164 +1,81 @@
 """The report's charts: static, self-contained inline SVG (pure functions, no I/O).
 
-Every chart is a `<figure>` whose SVG has `role="img"`, a `<title>` and a `<desc>` (a sentence
-saying what it shows and its main figures), followed by the same data as a table inside
-`<details>`: text alternatives for screen readers (the description is also the printed
-caption). Colours come from the
-Okabe–Ito palette, which stays distinguishable with the common colour-vision deficiencies,
-and series also differ by dash pattern and marker, never by colour alone. The SVGs scale with
-the page (`viewBox`, width 100%), so the charts fit a phone's width.
+Each chart is a figure with its title visible above it, a text alternative (`<title>`,
+`<desc>`, a printed description) and its data as a table (`svg.figure`). Colours come from the
+Okabe–Ito palette, which stays distinguishable with the common colour-vision deficiencies, and
+series also differ by dash pattern and marker, never by colour alone. Labels are measured
+(`textfit`): margins grow to hold them, x labels thin out to what fits side by side, and a label
+longer than its room ends in an ellipsis with the whole text as its tooltip.
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
 from collections.abc import Sequence
 
-# Okabe & Ito (2008), without the yellow (too light on white for thin lines).
-PALETTE = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000")
-DASHES = ("", "6 3", "2 3", "8 3 2 3", "1 2", "10 4", "4 4")
-MARKERS = ("circle", "square", "diamond", "triangle", "circle", "square", "diamond")
+from spotify_etl.report import textfit
+from spotify_etl.report.svg import (
+    DASHES,
+    GAP,
+    MARKERS,
+    PALETTE,
+    SIZE,
+    WIDTH,
+    axes,
+    empty,
+    esc,
+    figure,
+    label,
+    legend,
+    marker,
+    number,
+    table,
+    ticks,
+    x_axis,
+)
+
+__all__ = ["PALETTE", "bars", "columns", "diverging", "heatmap", "lines", "number"]
+_ticks = ticks  # the name the tests know
 # A single-hue ramp (light to dark blue) for the heatmap: ordered by lightness, so it reads
 # in greyscale and for every colour-vision type.
 RAMP = ("#f7fbff", "#c6dbef", "#9ecae1", "#6baed6", "#3182bd", "#08519c", "#08306b")
 ADDED, REMOVED = "#0072B2", "#D55E00"
-WIDTH = 480
-FONT = 'font-family="system-ui, sans-serif" font-size="14"'
+ROW = 26  # a bar's row
 
 
-def number(value: float) -> str:
-    """1234 → '1,234'; 12.5 → '12.5' (no trailing zeros)."""
-    if float(value).is_integer():
-        return f"{int(value):,}"
-    return f"{value:,.2f}".rstrip("0").rstrip(".")
-
-
-def _esc(text: object) -> str:
-    return html.escape(str(text))
-
-
-def _figure(
-    title: str, summary: str, width: int, height: int, body: str, table: str, key: str = ""
+def bars(
+    title: str,
+    items: Sequence[tuple[str, float]],
+    unit: str,
+    empty: str = "",
+    data: tuple[Sequence[str], Sequence[Sequence[object]]] | None = None,
 ) -> str:
-    # Ids derived from the chart itself: the same input renders the same HTML (a page's charts
-    # have distinct titles, so their ids differ).
-    n = hashlib.sha256(f"{title}\x1f{summary}".encode()).hexdigest()[:10]
-    return (
-        f'<figure class="chart"><svg role="img" aria-labelledby="c{n}t c{n}d" '
-        f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" '
-        f'{FONT}><title id="c{n}t">{_esc(title)}</title><desc id="c{n}d">{_esc(summary)}</desc>'
-        f"{body}</svg>{key}<figcaption>{_esc(title)}. {_esc(summary)}</figcaption>"
-        f"<details><summary>Data as a table</summary>{table}</details></figure>"
-    )
-
-
-def _empty(title: str, why: str) -> str:
-    return (
-        f'<figure class="chart empty"><p class="chart-title">{_esc(title)}</p>'
-        f'<p class="muted">{_esc(why)}</p></figure>'
-    )
-
-
-def _table(head: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
-    th = "".join(f'<th scope="col">{_esc(h)}</th>' for h in head)
-    body = "".join(
-        "<tr>"
-        + "".join(
-            f'<td class="num">{number(v)}</td>'
-            if isinstance(v, int | float) and not isinstance(v, bool)
-            else f"<td>{_esc(v)}</td>"
-            for v in r
-        )
-        + "</tr>"
-        for r in rows
-    )
-    return f'<table class="data"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
-
-
-def _ticks(top: float, n: int = 4) -> list[float]:
-    """Round axis ticks from 0 up to at least `top`."""
-    if top <= 0:
-        return [0, 1]
-    raw = top / n
-    magnitude = 10 ** (len(str(int(raw))) - 1) if raw >= 1 else 1
-    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
-    return [step * i for i in range(int(-(-top // step)) + 1)]
-
-
-def bars(title: str, items: Sequence[tuple[str, float]], unit: str, empty: str = "") -> str:
-    """Horizontal bars, largest first as given: `items` are (label, value)."""
+    """Horizontal bars, largest first as given: `items` are (label, value); `data` replaces
+    the data table's (head, rows) (e.g. to add the IDs the labels leave out)."""
     if not items:
         return _empty(title, empty or "Nothing to show yet.")
-    row, label_w = 26, 170
-    height = len(items) * row + 10
+    texts = [number(v) for _, v in items]
+    value_w = max(textfit.width(t, SIZE) for t in texts) + GAP
+    label_w = min(max(textfit.width(x, SIZE) for x, _ in items) + GAP + 2, WIDTH * 0.45)
+    span = WIDTH - label_w - value_w - 4
     top = max(v for _, v in items) or 1
-    span = WIDTH - label_w - 70
     parts = []
-    for i, (label, value) in enumerate(items):
-        y = 5 + i * row
+    for i, ((name, value), text) in enumerate(zip(items, texts, strict=True)):
+        y = 5 + i * ROW
         w = max(1.0, span * value / top) if value else 0.0
-        shown = label if len(label) <= 24 else label[:23] + "…"
         parts.append(
-            f'<text x="{label_w - 8}" y="{y + 17}" text-anchor="end">{_esc(shown)}</text>'
-            f'<rect class="bar" x="{label_w}" y="{y + 4}" width="{w:.1f}" height="{row - 8}" '
-            f'fill="{PALETTE[0]}"><title>{_esc(label)}: {number(value)} {_esc(unit)}</title></rect>'
-            f'<text x="{label_w + w + 6:.1f}" y="{y + 17}">{number(value)}</text>'
+            label(label_w - GAP, y + 17, name, label_w - GAP - 1, "end")
+            + f'<rect class="bar" x="{label_w:.1f}" y="{y + 4}" width="{w:.1f}" '
+            f'height="{ROW - 8}" fill="{PALETTE[0]}"><title>{esc(name)}: {text} {esc(unit)}'
+            f'</title></rect><text x="{label_w + w + 4:.1f}" y="{y + 17}">{text}</text>'
         )
     best = max(items, key=lambda x: x[1])
     summary = f"{len(items)} bars; the largest is {best[0]} with {number(best[1])} {unit}."
-    return _figure(
-        title, summary, WIDTH, height, "".join(parts), _table(["", unit], [list(x) for x in items])
-    )
+    head, rows = data or (["", unit], [list(x) for x in items])
+    return figure(title, summary, len(items) * ROW + 10, "".join(parts), table(head, rows))
 
 
-def _axes(
-    x_labels: Sequence[str], top: float, plot: tuple[int, int, int, int], every: int = 1
-) -> tuple[str, list[float], float]:
-    """Gridlines, y ticks and x labels; returns (svg, x positions, y scale per unit)."""
-    left, top_px, right, bottom = plot
-    ticks = _ticks(top)
-    scale = (bottom - top_px) / (ticks[-1] or 1)
-    parts = []
-    for t in ticks:
-        y = bottom - t * scale
-        parts.append(
-            f'<line x1="{left}" x2="{right}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0"/>'
-            f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{number(t)}</text>'
-        )
-    n = len(x_labels)
-    step = (right - left) / max(1, n)
-    xs = [left + step * (i + 0.5) for i in range(n)]
-    for i, (x, label) in enumerate(zip(xs, x_labels, strict=True)):
-        if i % every == 0 or i == n - 1:
-            parts.append(
-                f'<text x="{x:.1f}" y="{bottom + 18}" text-anchor="middle">{_esc(label)}</text>'
-            )
-    return "".join(parts), xs, scale
-
-
-def _marker(kind: str, x: float, y: float, color: str) -> str:
-    if kind == "square":
-        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{color}"/>'
-    if kind == "diamond":
-        pts = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y:.1f} {x:.1f},{y + 5:.1f} {x - 5:.1f},{y:.1f}"
-        return f'<polygon points="{pts}" fill="{color}"/>'
-    if kind == "triangle":
-        pts = f"{x:.1f},{y - 5:.1f} {x + 5:.1f},{y + 4:.1f} {x - 5:.1f},{y + 4:.1f}"
-        return f'<polygon points="{pts}" fill="{color}"/>'
-    return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{color}"/>'
-
-
-def _legend(names: Sequence[str]) -> str:
-    items = "".join(
-        f'<li><svg width="28" height="12" aria-hidden="true"><line x1="1" x2="27" y1="6" y2="6" '
-        f'stroke="{PALETTE[i % len(PALETTE)]}" stroke-width="2.5" '
-        f'stroke-dasharray="{DASHES[i % len(DASHES)]}"/>'
-        f"{_marker(MARKERS[i % len(MARKERS)], 14, 6, PALETTE[i % len(PALETTE)])}</svg>"
-        f"{_esc(name)}</li>"
-        for i, name in enumerate(names)
-    )
-    return f'<ul class="legend">{items}</ul>'
+def _empty(title: str, why: str) -> str:
+    return empty(title, why)
 
 
 def lines(
@@ -171,11 +88,9 @@ def lines(
     """One line per series over the x labels (dates); None leaves a gap."""
     if len(x_labels) < 2 or not any(v is not None for _, vs in series for v in vs):
         return _empty(title, empty or "A line needs two dates or more.")
-    height = 250
     values = [v for _, vs in series for v in vs if v is not None]
-    grid, xs, scale = _axes(
-        x_labels, max(values, default=1), (48, 12, WIDTH - 12, 210), every=_every(x_labels)
-    )
+    bottom = 210
+    grid, xs, scale, _ = axes(x_labels, max(values, default=1), 12, bottom)
     parts = [grid]
     for i, (name, vs) in enumerate(series):
         color, dash = PALETTE[i % len(PALETTE)], DASHES[i % len(DASHES)]
@@ -185,30 +100,28 @@ def lines(
             if v is None:
                 runs.append([])
             else:
-                runs[-1].append((x, 210 - v * scale))
+                runs[-1].append((x, bottom - v * scale))
         for run in (r for r in runs if r):
             path = " ".join(f"{x:.1f},{y:.1f}" for x, y in run)
             parts.append(
                 f'<polyline class="series" points="{path}" fill="none" stroke="{color}" '
-                f'stroke-width="2.5" stroke-dasharray="{dash}"><title>{_esc(name)}</title>'
+                f'stroke-width="2.5" stroke-dasharray="{dash}"><title>{esc(name)}</title>'
                 "</polyline>"
             )
-            parts.extend(_marker(MARKERS[i % len(MARKERS)], x, y, color) for x, y in run)
-    first, last = x_labels[0], x_labels[-1]
+            parts.extend(marker(MARKERS[i % len(MARKERS)], x, y, color) for x, y in run)
     moves = "; ".join(
         f"{name}: {_span(vs, unit)}" for name, vs in series if any(v is not None for v in vs)
     )
-    summary = f"From {first} to {last}. {moves}."
-    table = _table(
+    summary = f"From {x_labels[0]} to {x_labels[-1]}. {moves}."
+    data = table(
         ["date", *[n for n, _ in series]],
         [
             [x, *["–" if vs[j] is None else vs[j] for _, vs in series]]
             for j, x in enumerate(x_labels)
         ],
     )
-    return _figure(
-        title, summary, WIDTH, height, "".join(parts), table, _legend([n for n, _ in series])
-    )
+    return figure(title, summary, bottom + SIZE + 14, "".join(parts), data,
+                  legend([n for n, _ in series]))  # fmt: skip
 
 
 def _span(values: Sequence[float | None], unit: str) -> str:
@@ -218,43 +131,47 @@ def _span(values: Sequence[float | None], unit: str) -> str:
     return f"{number(known[0])} to {number(known[-1])} {unit}"
 
 
-def _every(labels: Sequence[str]) -> int:
-    return 1 if len(labels) <= 8 else -(-len(labels) // 7)
-
-
 def columns(
     title: str,
     x_labels: Sequence[str],
     values: Sequence[float],
     unit: str,
     empty: str = "",
+    over: str = "days",
+    names: Sequence[str] | None = None,
 ) -> str:
-    """Vertical columns, one per x label (a day)."""
+    """Vertical columns, one per x label (a day, a month, a year); `names` are the labels'
+    long forms for the description and table (default: the labels)."""
     if not values or not any(values):
         return _empty(title, empty or "Nothing to show yet.")
-    height = 250
-    grid, xs, scale = _axes(x_labels, max(values), (48, 12, WIDTH - 12, 210), _every(x_labels))
-    w = (WIDTH - 60) / max(1, len(values)) * 0.7
+    names = list(names or x_labels)
+    bottom = 210
+    grid, xs, scale, left = axes(x_labels, max(values), 12 + SIZE + 4, bottom)
+    step = (WIDTH - 4 - left) / max(1, len(values))
+    w = step * 0.7
+    texts = [number(v) for v in values]
+    # Figures on top of the columns only when each fits above its own column.
+    on_top = all(textfit.width(t, SIZE) <= step - 2 for t in texts)
     parts = [grid]
-    for x, label, v in zip(xs, x_labels, values, strict=True):
+    for x, name, v, text in zip(xs, names, values, texts, strict=True):
         h = v * scale
         parts.append(
-            f'<rect class="bar" x="{x - w / 2:.1f}" y="{210 - h:.1f}" width="{w:.1f}" '
-            f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{_esc(label)}: {number(v)} '
-            f"{_esc(unit)}</title></rect>"
+            f'<rect class="bar" x="{x - w / 2:.1f}" y="{bottom - h:.1f}" width="{w:.1f}" '
+            f'height="{h:.1f}" fill="{PALETTE[0]}"><title>{esc(name)}: {text} {esc(unit)}'
+            "</title></rect>"
         )
-        if v:
+        if v and on_top:
             parts.append(
-                f'<text x="{x:.1f}" y="{205 - h:.1f}" text-anchor="middle" font-size="12">'
-                f"{number(v)}</text>"
+                f'<text x="{x:.1f}" y="{bottom - h - 4:.1f}" text-anchor="middle">{text}</text>'
             )
     best = max(range(len(values)), key=lambda i: values[i])
     summary = (
-        f"{number(sum(values))} {unit} over {len(values)} days; the most on "
-        f"{x_labels[best]} ({number(values[best])})."
+        f"{number(round(sum(values), 1))} {unit} over {len(values)} {over}; the most "
+        f"{'on' if over == 'days' else 'in'} "
+        f"{names[best]} ({texts[best]})."
     )
-    table = _table(["date", unit], list(zip(x_labels, values, strict=True)))
-    return _figure(title, summary, WIDTH, height, "".join(parts), table)
+    data = table(["", unit], list(zip(names, values, strict=True)))
+    return figure(title, summary, bottom + SIZE + 14, "".join(parts), data)
 
 
 def diverging(
@@ -268,29 +185,35 @@ def diverging(
     """Columns above the axis (added) and below it (removed), one pair per x label."""
     if not x_labels or not (any(up) or any(down)):
         return _empty(title, empty or "No changes yet.")
-    height, mid_top, mid_bottom = 260, 12, 230
-    top = max([*up, *down, 1])
-    ticks = _ticks(top, 2)
+    mid_top, mid_bottom = 12 + SIZE + 4, 236 - SIZE - 4
+    height = mid_bottom + SIZE + 4 + SIZE + 10
+    marks = ticks(max([*up, *down, 1]), 2)
     half = (mid_bottom - mid_top) / 2
-    scale = half / ticks[-1]
+    scale = half / marks[-1]
     axis = mid_top + half
-    n, every = len(x_labels), _every(x_labels)
-    step = (WIDTH - 60) / n
+    left = max(textfit.width(f"−{number(t)}", SIZE) for t in marks) + GAP + 2
+    n = len(x_labels)
+    step = (WIDTH - 4 - left) / n
     w = step * 0.6
+    texts = [
+        (f"+{number(a)}" if a else "", f"−{number(r)}" if r else "")
+        for a, r in zip(up, down, strict=True)
+    ]
+    on_bar = all(textfit.width(t, SIZE) <= step - 2 for pair in texts for t in pair)
     parts = []
-    for t in ticks:
+    for t in marks:
         for sign in (1, -1) if t else (1,):
             y = axis - sign * t * scale
             parts.append(
-                f'<line x1="48" x2="{WIDTH - 12}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d0d0d0"/>'
-                f'<text x="42" y="{y + 4:.1f}" text-anchor="end">{"−" if sign < 0 else ""}'
-                f"{number(t)}</text>"
+                f'<line x1="{left:.1f}" x2="{WIDTH - 4}" y1="{y:.1f}" y2="{y:.1f}" '
+                f'stroke="#d0d0d0"/><text x="{left - GAP:.1f}" y="{y + 4.5:.1f}" '
+                f'text-anchor="end">{"−" if sign < 0 else ""}{number(t)}</text>'
             )
-    for i, label in enumerate(x_labels):
-        x = 48 + step * (i + 0.5)
-        for value, sign, color, name in (
-            (up[i], 1, ADDED, names[0]),
-            (down[i], -1, REMOVED, names[1]),
+    for i, text in enumerate(x_labels):
+        x = left + step * (i + 0.5)
+        for value, sign, color, name, shown_text in (
+            (up[i], 1, ADDED, names[0], texts[i][0]),
+            (down[i], -1, REMOVED, names[1], texts[i][1]),
         ):
             if not value:
                 continue
@@ -299,30 +222,27 @@ def diverging(
             pattern = "" if sign > 0 else ' stroke="#000" stroke-width="0.5" stroke-dasharray="2 2"'
             parts.append(
                 f'<rect class="bar" x="{x - w / 2:.1f}" y="{y:.1f}" width="{w:.1f}" '
-                f'height="{h:.1f}" fill="{color}"{pattern}><title>{_esc(label)}: '
+                f'height="{h:.1f}" fill="{color}"{pattern}><title>{esc(text)}: '
                 f"{number(value)} {name}</title></rect>"
             )
-            ty = y - 4 if sign > 0 else y + h + 12
-            parts.append(
-                f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle" font-size="12">'
-                f"{'+' if sign > 0 else '−'}{number(value)}</text>"
-            )
-        if i % every == 0 or i == n - 1:
-            parts.append(
-                f'<text x="{x:.1f}" y="{height - 4}" text-anchor="middle">{_esc(label)}</text>'
-            )
-    parts.append(f'<line x1="48" x2="{WIDTH - 12}" y1="{axis}" y2="{axis}" stroke="#444"/>')
+            if on_bar:
+                ty = y - 4 if sign > 0 else y + h + SIZE
+                parts.append(
+                    f'<text x="{x:.1f}" y="{ty:.1f}" text-anchor="middle">{shown_text}</text>'
+                )
+    parts += x_axis(x_labels, [left + step * (i + 0.5) for i in range(n)], step, height - 6)
+    parts.append(f'<line x1="{left:.1f}" x2="{WIDTH - 4}" y1="{axis}" y2="{axis}" stroke="#444"/>')
     summary = (
         f"{number(sum(up))} {names[0]} and {number(sum(down))} {names[1]} from "
         f"{x_labels[0]} to {x_labels[-1]}."
     )
     key = (
         f'<ul class="legend"><li><span class="swatch" style="background:{ADDED}"></span>'
-        f'{names[0]} (above the line)</li><li><span class="swatch" style="background:{REMOVED}">'
-        f"</span>{names[1]} (below the line)</li></ul>"
+        f'<span>{names[0]} (above the line)</span></li><li><span class="swatch" '
+        f'style="background:{REMOVED}"></span><span>{names[1]} (below the line)</span></li></ul>'
     )
-    table = _table(["date", names[0], names[1]], list(zip(x_labels, up, down, strict=True)))
-    return _figure(title, summary, WIDTH, height, "".join(parts), table, key)
+    data = table(["date", names[0], names[1]], list(zip(x_labels, up, down, strict=True)))
+    return figure(title, summary, height, "".join(parts), data, key)
 
 
 def heatmap(
@@ -337,44 +257,41 @@ def heatmap(
     total = sum(sum(r) for r in values)
     if not total:
         return _empty(title, empty or "Nothing to show yet.")
-    left, top_px = 44, 8
-    cell_w = (WIDTH - left - 8) / len(col_labels)
-    cell_h = 24
-    height = top_px + cell_h * len(row_labels) + 24
+    left = max(textfit.width(x, SIZE) for x in row_labels) + GAP + 2
+    top_px, cell_h = 6, 22
+    cell_w = (WIDTH - left - 4) / len(col_labels)
+    height = top_px + cell_h * len(row_labels) + SIZE + 10
     top = max(max(r) for r in values)
     parts = []
-    for i, label in enumerate(row_labels):
+    for i, name in enumerate(row_labels):
         y = top_px + i * cell_h
-        parts.append(f'<text x="{left - 6}" y="{y + 16}" text-anchor="end">{_esc(label)}</text>')
+        parts.append(
+            f'<text x="{left - GAP:.1f}" y="{y + 15.5}" text-anchor="end">{esc(name)}</text>'
+        )
         for j, v in enumerate(values[i]):
             shade = (
                 RAMP[0] if not v else RAMP[min(len(RAMP) - 1, 1 + int((len(RAMP) - 2) * v / top))]
             )
             parts.append(
-                f'<rect class="cell" x="{left + j * cell_w:.1f}" y="{y}" width="{cell_w - 1:.1f}" '
-                f'height="{cell_h - 1}" fill="{shade}" stroke="#e0e0e0" stroke-width="0.5">'
-                f"<title>{_esc(label)} {_esc(col_labels[j])}: {number(v)} {_esc(unit)}"
-                "</title></rect>"
+                f'<rect class="cell" x="{left + j * cell_w:.1f}" y="{y}" '
+                f'width="{cell_w - 1:.1f}" height="{cell_h - 1}" fill="{shade}" '
+                f'stroke="#e0e0e0" stroke-width="0.5"><title>{esc(name)} {esc(col_labels[j])}: '
+                f"{number(v)} {esc(unit)}</title></rect>"
             )
-    for j, label in enumerate(col_labels):
-        if j % 3 == 0:
-            x = left + (j + 0.5) * cell_w
-            parts.append(
-                f'<text x="{x:.1f}" y="{height - 6}" text-anchor="middle" font-size="12">'
-                f"{_esc(label)}</text>"
-            )
+    xs = [left + (j + 0.5) * cell_w for j in range(len(col_labels))]
+    parts += x_axis(col_labels, xs, cell_w, height - 6)
     best = max(
         ((i, j) for i in range(len(row_labels)) for j in range(len(col_labels))),
         key=lambda ij: values[ij[0]][ij[1]],
     )
     summary = (
-        f"{number(total)} {unit}; the busiest hour is {row_labels[best[0]]} "
+        f"{number(round(total, 1))} {unit}; the busiest hour is {row_labels[best[0]]} "
         f"{col_labels[best[1]]} ({number(values[best[0]][best[1]])})."
     )
     steps = "".join(f'<span class="swatch" style="background:{c}"></span>' for c in RAMP)
-    key = f'<p class="legend">fewer {steps} more {_esc(unit)}</p>'
-    table = _table(
+    key = f'<p class="legend">fewer {steps} more {esc(unit)}</p>'
+    data = table(
         ["", *col_labels],
-        [[label, *row] for label, row in zip(row_labels, values, strict=True)],
+        [[name, *row] for name, row in zip(row_labels, values, strict=True)],
     )
-    return _figure(title, summary, WIDTH, int(height), "".join(parts), table, key)
+    return figure(title, summary, height, "".join(parts), data, key)

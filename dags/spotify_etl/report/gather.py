@@ -1,125 +1,209 @@
 """The report's figures (I/O): the curated tables and views through the platform's query engine
-(the same Athena SQL on both platforms), and the raw zone's manifests."""
+(the same Athena SQL on both platforms), and the raw zone's manifests.
+
+One gathering serves every page a refresh writes (the week, each year, all time): the lake's
+listening bounds, then at once the snapshot's sections (health, playlists, their history, the
+library), the long view and the pages' listening — eight queries at most, run concurrently,
+whatever the number of pages (`queries`).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from spotify_etl import sql
 from spotify_etl.platforms import Platform
-from spotify_etl.platforms.base import PlatformError
+from spotify_etl.platforms.base import PlatformError, QueryError
+from spotify_etl.report import figures, queries
 from spotify_etl.report.cost import billed_bytes, monthly_cost, run_cost
-from spotify_etl.report.labels import UNKNOWN_ARTIST, artist_labels, parse_bool
+from spotify_etl.report.periods import Kind, Period, period_of, periods_rows
+from spotify_etl.report.raw import (
+    curated_bytes,
+    deferred_work,
+    imports,
+    listening_gaps,
+    snapshot_dates,
+    zone_sizes,
+)
 from spotify_etl.settings import PRICES, Settings
-from spotify_transform.rawzone.export import read_imports
-from spotify_transform.rawzone.listening import read_plays
-from spotify_transform.rawzone.manifest import SnapshotManifest, read_snapshot
-from spotify_transform.tables import SNAPSHOT_TABLES
-from spotify_transform.uris import is_s3, split_s3
+from spotify_transform.rawzone.manifest import read_snapshot
 
 # Every report query aggregates in SQL to what the page shows (a date's playlists, the newest
 # events, a chart's series), so none comes near this; one that ever does fails the report by
 # name rather than show a page with rows silently missing.
 MAX_REPORT_ROWS = 20_000
+# The most queries of one gathering (bounds, health, playlists, history, library, long view,
+# the pages' listening and top lists), all but the first at once.
+MAX_QUERIES = 8
 
 
 class ReportTruncated(PlatformError):
     """A report query returned more rows than the report reads."""
 
 
-def _rows(platform: Platform, sql: str, scanned: list[int], name: str = "") -> list[list[Any]]:
-    result = platform.query(sql, max_rows=MAX_REPORT_ROWS)
-    scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
-    if int(result.get("row_count") or 0) > len(result["rows"]):
-        raise ReportTruncated(
-            f"the report's query {name or sql[:60]!r} returned {result['row_count']:,} rows, "
-            f"more than the {MAX_REPORT_ROWS:,} it reads: the page would be missing some, so "
-            "none is written (a query that should aggregate does not: please report it)"
-        )
-    return [list(r) for r in result["rows"]]
+class _Runner:
+    """Runs the report's queries on a small thread pool, counting what each scanned."""
+
+    def __init__(self, platform: Platform, pool: ThreadPoolExecutor) -> None:
+        self.platform, self.pool = platform, pool
+        self.scanned: list[int] = []
+
+    def submit(self, name: str, text: str) -> Future[list[list[Any]]]:
+        return self.pool.submit(self._rows, name, text)
+
+    def _rows(self, name: str, text: str) -> list[list[Any]]:
+        result = self.platform.query(text, max_rows=MAX_REPORT_ROWS)
+        self.scanned.append(int(result.get("data_scanned_bytes", 0) or 0))
+        if int(result.get("row_count") or 0) > len(result["rows"]):
+            raise ReportTruncated(
+                f"the report's query {name!r} returned {result['row_count']:,} rows, more than "
+                f"the {MAX_REPORT_ROWS:,} it reads: the page would be missing some, so none is "
+                "written (a query that should aggregate does not: please report it)"
+            )
+        return [list(r) for r in result["rows"]]
 
 
-# The report's query files (sql/reports/), each run for the report's date.
-REPORT_QUERIES = (
-    "quarantine_reasons", "leaderboard_top10", "release_decades", "changes_summary",
-    "listening_last14", "item_kinds", "playlist_dates", "playlists_on_date", "playlist_events",
-    "playlist_sizes", "changes_per_day", "artists_over_time", "listening_hours",
-    "top_tracks_played", "top_artists_played", "listening_months", "top_artists_years",
-)  # fmt: skip
-
-
-def _step(r: list[Any]) -> dict[str, Any]:
-    """A playlist's snapshot beside its previous one (rows of playlists_on_date and
-    playlist_events: date, id, name, items, readable, public, then the same of the previous
-    snapshot, then tracks added and removed)."""
-    before = None
-    if r[6] is not None:
-        before = {"date": str(r[6]), "name": r[7], "items": _int(r[8]),
-                  "readable": parse_bool(r[9]) is True, "public": parse_bool(r[10])}  # fmt: skip
+def _bounds(rows: list[list[Any]]) -> dict[str, Any]:
     return {
-        "date": str(r[0]), "playlist_id": r[1], "name": r[2], "items": _int(r[3]),
-        "readable": parse_bool(r[4]) is True, "public": parse_bool(r[5]), "before": before,
-        "added": int(r[11] or 0), "removed": int(r[12] or 0),
-    }  # fmt: skip
+        "years": sorted(str(r[0]) for r in rows if r[0]),
+        "first": min((str(r[1]) for r in rows if r[1]), default=None),
+        "last": max((str(r[2]) for r in rows if r[2]), default=None),
+        "time_zone": next((str(r[3]) for r in rows if r[3]), None),
+    }
 
 
-def _int(value: Any) -> int | None:
-    return None if value is None else int(value)
+def pages_for(day: str, kinds: Sequence[Kind] | None, bounds: dict[str, Any]) -> list[Period]:
+    """The periods to gather: those of `kinds` that hold `day`; by default the week ending
+    on it, every year of the lake's listening up to its year, and all time."""
+    if kinds:
+        return [period_of(k, day, bounds["first"]) for k in kinds]
+    years = sorted({*bounds["years"], day[:4]} - {y for y in bounds["years"] if y > day[:4]})
+    return [
+        period_of("week", day),
+        *(period_of("year", f"{y}-01-01") for y in years),
+        period_of("all", day, bounds["first"]),
+    ]
+
+
+def gather_pages(
+    settings: Settings,
+    platform: Platform,
+    day: str,
+    kinds: Sequence[Kind] | None = None,
+    run: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """Every page's figures for `day` (see `pages_for`); the snapshot sections are those of the
+    newest snapshot date on or before `day` (run: the XComs of the run that made it)."""
+    snap = max((d for d in snapshot_dates(platform) if d <= day), default=None)
+    manifest = read_snapshot(platform.store, platform.raw_root, snap) if snap else None
+    zone = settings.timezone
+    with ThreadPoolExecutor(max_workers=MAX_QUERIES, thread_name_prefix="report") as pool:
+        q = _Runner(platform, pool)
+        first = q.submit("listening_bounds", sql.load(f"reports/{queries.BOUNDS}.sql"))
+        waiting: dict[str, Future[list[list[Any]]]] = {}
+        checks_run = 0
+        if snap:
+            text, checks_run = queries.health_sql(
+                snap,
+                manifest.playlists_with_metadata if manifest else None,
+                dict(manifest.library_totals) if manifest else None,
+            )
+            waiting["health"] = q.submit("health (row counts, quarantine_reasons, checks)", text)
+            for section in (queries.PLAYLISTS, queries.HISTORY, queries.LIBRARY):
+                waiting[section.name] = q.submit(
+                    section.label, queries.section_sql(section, snap, zone)
+                )
+        waiting["long_view"] = q.submit(
+            queries.LONG_VIEW.label, queries.section_sql(queries.LONG_VIEW, day, zone)
+        )
+        bounds = _bounds(_result(first))
+        pages = pages_for(day, kinds, bounds)
+        if bounds["last"]:  # nothing to scan in a lake without listening
+            rows = periods_rows(pages, bounds["last"])
+            for name in queries.PERIOD_QUERIES:
+                waiting[name] = q.submit(f"periods/{name}", queries.periods_sql(name, rows))
+        found = {name: figures.split(_result(f)) for name, f in waiting.items()}
+    shared = _shared(settings, platform, snap, manifest, run or {}, found, checks_run, q.scanned)
+    shared.update(time_zone=bounds["time_zone"] or zone, time_zone_setting=zone, date=day)
+    shared["listening_span"] = {"first": bounds["first"], "last": bounds["last"]}
+    return [_page(shared, found, p, day, bounds["last"]) for p in pages]
+
+
+def _result(future: Future[list[list[Any]]]) -> list[list[Any]]:
+    try:
+        return future.result()
+    except QueryError as exc:
+        if "local_date" in str(exc) or "listening_credits" in str(exc):
+            raise PlatformError(
+                "the catalog's listening views predate the report's (no local_date or "
+                "listening_credits): run the pipeline once (its crawl creates them), e.g. "
+                "`spotify-pipeline run`"
+            ) from None
+        raise
 
 
 def gather(
     settings: Settings, platform: Platform, snapshot_date: str, run: dict[str, Any] | None = None
 ) -> dict[str, Any]:
-    """Collect the report's figures for one date (run: XComs of the DAG run, when known)."""
-    run = run or {}
-    d = snapshot_date
-    scanned: list[int] = []
-    counts: dict[str, int] = {}
-    for name in SNAPSHOT_TABLES:
-        sql_count = f"SELECT count(*) FROM {name} WHERE snapshot_date = '{d}'"
-        found = _rows(platform, sql_count, scanned)
-        counts[name] = int(found[0][0]) if found and found[0][0] is not None else 0
+    """The figures of one date's report: the listener's week ending on it."""
+    return gather_pages(settings, platform, snapshot_date, ("week",), run)[0]
 
-    def report(name: str) -> list[list[Any]]:
-        return _rows(
-            platform, sql.render(sql.load(f"reports/{name}.sql"), snapshot_date=d), scanned, name
-        )
 
-    q = {name: report(name) for name in REPORT_QUERIES}
-    manifest = read_snapshot(platform.store, platform.raw_root, d)
-    # The same checks as the run's `check` task, with what the manifest says was read.
-    checks_sql = sql.key_checks(
-        d,
-        manifest.playlists_with_metadata if manifest else None,
-        manifest.library_totals if manifest else None,
+def _page(
+    shared: dict[str, Any], found: dict[str, figures.Parts], period: Period, day: str,
+    last_listen: str | None,
+) -> dict[str, Any]:  # fmt: skip
+    compared = period.comparison(last_listen) if period.kind != "all" else None
+    listening = figures.period(found.get("listening", {}), found.get("top", {}), period.key)
+    listening["compared"] = list(compared) if compared else None
+    library = dict(shared["library"])
+    library["liked_in_period"] = sum(
+        n for d, n in library.pop("liked_per_day", {}).items() if period.start <= d <= period.end
     )
-    failed_checks = _rows(platform, checks_sql, scanned)
-    transform = run.get("transform", {})
-    crawl = run.get("crawl", {})
-    incomplete = [
-        {"playlist_id": p.playlist_id, "name": p.name, "status": p.status, "message": p.message}
-        for p in (manifest.playlists if manifest else ())
-        if p.status in ("incomplete", "error")
-    ]
-    prices = {**PRICES, **settings.prices}
-    cost = run_cost(
-        platform.name == "aws",
-        prices,
-        settings.lambda_memory_mb,
-        float(transform.get("seconds", 0) or 0),
-        float(crawl.get("seconds", 0) or 0),
-        scanned,
-    )
-    zone_bytes = zone_sizes(platform) if platform.name == "aws" else {}
-    monthly = monthly_cost(
-        cost, billed_bytes(scanned), zone_bytes, prices, settings.lambda_memory_mb
-    ) if platform.name == "aws" else None  # fmt: skip
     return {
-        "snapshot_date": d,
+        **shared,
+        "library": library,
+        "page": {"kind": period.kind, "key": period.key, "value": period.value,
+                 "start": period.start, "end": period.end, "title": period.title()},
+        "listening": listening,
+        "long_view": figures.long_view(found.get("long_view", {}), min(period.end, day)),
+    }  # fmt: skip
+
+
+def _shared(
+    settings: Settings,
+    platform: Platform,
+    snap: str | None,
+    manifest: Any,
+    run: dict[str, Any],
+    found: dict[str, figures.Parts],
+    checks_run: int,
+    scanned: list[int],
+) -> dict[str, Any]:
+    """What every page of one gathering shows alike: the snapshot's sections and the run."""
+    transform, crawl = run.get("transform", {}), run.get("crawl", {})
+    health = figures.health(found.get("health", {}))
+    prices = {**PRICES, **settings.prices}
+    on_aws = platform.name == "aws"
+    cost = run_cost(
+        on_aws, prices, settings.lambda_memory_mb, float(transform.get("seconds", 0) or 0),
+        float(crawl.get("seconds", 0) or 0), scanned,
+    )  # fmt: skip
+    zone_bytes = zone_sizes(platform) if on_aws else {}
+    monthly = (
+        monthly_cost(cost, billed_bytes(scanned), zone_bytes, prices, settings.lambda_memory_mb)
+        if on_aws
+        else None
+    )
+    playlists = manifest.playlists if manifest else ()
+    return {
+        "snapshot_date": snap,
         "platform": platform.name,
-        "rows": counts,
+        "rows": health["rows"],
         "entries_in": transform.get("entries"),
-        "quarantined": {r[0]: int(r[1]) for r in q["quarantine_reasons"]},
+        "quarantined": health["quarantined"],
         "item_types": transform.get("item_types") or {},
         "api": {
             "calls": manifest.run.api_calls if manifest else None,
@@ -127,158 +211,37 @@ def gather(
             "statuses": dict(manifest.statuses) if manifest else {},
             "shapes": dict(manifest.api_shape) if manifest else {},
         },
-        "incomplete_playlists": incomplete,
+        "incomplete_playlists": _listed(playlists, ("incomplete", "error")),
+        "skipped_playlists": _listed(playlists, ("skipped", "not_visible", "not_found")),
         "deferred": deferred_work(manifest),
         "library_problems": [
             {"dataset": name, "status": r.status, "message": r.message}
             for name, r in (manifest.library.items() if manifest else ())
             if r.status in ("forbidden", "incomplete", "error")
         ],
-        "non_track_entries": [
-            {"playlist": str(r[0]), "item_type": str(r[1]), "entries": int(r[2])}
-            for r in q["item_kinds"]
-        ],
-        "listening_gaps": listening_gaps(platform, d),
+        "listening_gaps": listening_gaps(platform, snap) if snap else [],
         "imports": imports(platform),
         "schema_changes": crawl.get("schema_changes", []),
-        "playlist_changes": [
-            {"playlist_id": r[0], "change": r[1], "tracks": int(r[2])} for r in q["changes_summary"]
-        ],
-        "top_artists": [
-            {"artist": label, "entries": int(r[1]), "playlists": int(r[2]), "artist_id": r[3]}
-            for r, label in zip(
-                q["leaderboard_top10"], artist_labels(q["leaderboard_top10"]), strict=True
-            )
-        ],
-        "release_decades": [
-            {"decade": int(r[0]), "entries": int(r[1])} for r in q["release_decades"]
-        ],
-        "listening_daily": [
-            {"date": str(r[0]), "plays": int(r[1])} for r in reversed(q["listening_last14"])
-        ],
-        "playlist_dates": [str(r[0]) for r in q["playlist_dates"]],
-        "playlists_now": [_step(r) for r in q["playlists_on_date"]],
-        "playlist_events": {
-            "shown": [{**_step(r), "gone": parse_bool(r[13]) is True}
-                      for r in q["playlist_events"]],
-            "total": int(q["playlist_events"][0][14]) if q["playlist_events"] else 0,
-        },
-        "playlist_sizes": {
-            "series": [{"date": str(r[0]), "playlist_id": r[1], "name": r[2], "items": _int(r[3])}
-                       for r in q["playlist_sizes"]],
-            "playlists": int(q["playlist_sizes"][0][4]) if q["playlist_sizes"] else 0,
-        },
-        "changes_per_day": [
-            {"date": str(r[0]), "added": int(r[1] or 0), "removed": int(r[2] or 0)}
-            for r in q["changes_per_day"]
-        ],
-        "artists_over_time": [
-            {"date": str(r[0]), "artist_id": r[1], "artist": r[2], "entries": int(r[3])}
-            for r in q["artists_over_time"]
-        ],
-        "listening_hours": [
-            {"weekday": int(r[0]), "hour": int(r[1]), "plays": int(r[2])}
-            for r in q["listening_hours"]
-        ],
-        "listening_months": [
-            {"month": str(r[0]), "minutes": float(r[1]), "plays": int(r[2])}
-            for r in q["listening_months"]
-        ],
-        "top_artists_years": [
-            {"year": str(r[0]), "rank": int(r[1]), "artist": str(r[2]), "minutes": float(r[3]),
-             "plays": int(r[4])}
-            for r in q["top_artists_years"]
-        ],
-        "top_tracks_played": [
-            {"track": label, "artist": str(r[1] or UNKNOWN_ARTIST), "plays": int(r[2]),
-             "track_id": r[3]}
-            for r, label in zip(
-                q["top_tracks_played"],
-                artist_labels([[r[0] or "unknown track", r[3]] for r in q["top_tracks_played"]]),
-                strict=True,
-            )
-        ],
-        "top_artists_played": [
-            {"artist": label, "plays": int(r[1]), "artist_id": r[2]}
-            for r, label in zip(
-                q["top_artists_played"], artist_labels(q["top_artists_played"]), strict=True
-            )
-        ],
-        "checks": {
-            "run": checks_sql.count("\nUNION ALL\n") + 1,
-            "failed": [
-                {"table": r[0], "problem": r[1], "key": r[2], "rows": int(r[3])}
-                for r in failed_checks
-            ],
-        },
+        **figures.playlists(found.get("playlists", {})),
+        **figures.history(found.get("playlist_history", {})),
+        "library": figures.library(found.get("library", {})),
+        "checks": {"run": checks_run, "failed": health["failed"]},
         "bytes_scanned": sum(scanned),
         "queries": len(scanned),
-        "bytes_billed": billed_bytes(scanned) if platform.name == "aws" else 0,
+        "bytes_billed": billed_bytes(scanned) if on_aws else 0,
+        # What Athena would bill for these queries: as billed on AWS; locally each at most
+        # the whole curated zone, and at least Athena's 10 MB.
+        "athena_billed": billed_bytes(scanned) if on_aws else billed_bytes(
+            [curated_bytes(platform)] * len(scanned)
+        ),
         "cost_estimate": cost,
         "monthly_cost_estimate": monthly,
     }  # fmt: skip
 
 
-def deferred_work(manifest: SnapshotManifest | None) -> dict[str, Any] | None:
-    """What the call budget or Spotify's quota left for later, and when it resumes."""
-    if manifest is None or not manifest.deferred:
-        return None
-    budget = manifest.budget
-    return {
-        "playlists": [
-            {"playlist_id": p.playlist_id, "name": p.name, "resume_at": p.resume_at}
-            for p in manifest.playlists
-            if p.status == "deferred"
-        ],
-        "library": [n for n, r in manifest.library.items() if r.status == "deferred"],
-        "resume_at": budget.resume_at if budget else None,
-        "quota": bool(budget and budget.quota_exceeded),
-        "spent": budget.spent if budget else None,
-        "limit": budget.limit if budget else None,
-    }
-
-
-def zone_sizes(platform: Platform) -> dict[str, int]:
-    """Bytes stored per zone (S3: every object listed)."""
-    out: dict[str, int] = {}
-    client = platform.store.s3_client
-    for zone, root in (("raw", platform.raw_root), ("curated", platform.curated_root)):
-        if client is None or not is_s3(root):
-            continue
-        bucket = split_s3(root)[0]
-        total = 0
-        for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
-            total += sum(int(o["Size"]) for o in page.get("Contents", []))
-        out[zone] = total
-    return out
-
-
-def imports(platform: Platform) -> dict[str, Any] | None:
-    """The lake's data-export imports: how many, and its accounting after the newest (every
-    record read: kept, dropped per reason, quarantined)."""
-    done = read_imports(platform.store, platform.raw_root)
-    if not done:
-        return None
-    newest = done[-1]
-    return {
-        "imports": len(done),
-        "newest": newest.import_id,
-        "files": newest.lake_files,
-        **newest.lake.to_dict(),
-        "balanced": newest.lake.balanced,
-    }
-
-
-def listening_gaps(platform: Platform, snapshot_date: str, days: int = 14) -> list[dict[str, Any]]:
-    """Hourly fetches of the last `days` days whose full page began after the stored cursor:
-    plays may be missing between the two (Spotify keeps only the last 50)."""
-    gaps: list[dict[str, Any]] = []
-    for day in sql.dates_up_to(snapshot_date, days):
-        manifest = read_plays(platform.store, platform.raw_root, day)
-        for entry in manifest.runs if manifest else ():
-            gaps += [
-                {"extracted_date": day, "run_id": entry.run_id, "after": f.after, "file": f.file}
-                for f in entry.fetches
-                if f.gap_warning
-            ]
-    return gaps
+def _listed(playlists: Any, statuses: tuple[str, ...]) -> list[dict[str, Any]]:
+    return [
+        {"playlist_id": p.playlist_id, "name": p.name, "status": p.status, "message": p.message}
+        for p in playlists
+        if p.status in statuses
+    ]

@@ -1,11 +1,14 @@
-"""How the report names things (pure): artists and tracks that share a name told apart, and
-boolean columns read the same from both engines."""
+"""How the report names things (pure): artists that share a name told apart by something a
+person knows of them, and boolean columns read the same from both engines."""
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 UNKNOWN_ARTIST = "unknown artist"
+UNKNOWN_TRACK = "unknown track"
 
 
 def parse_bool(value: Any) -> bool | None:
@@ -15,11 +18,23 @@ def parse_bool(value: Any) -> bool | None:
     return {"true": True, "false": False}.get(str(value).strip().lower())
 
 
-def artist_labels(rows: list[list[Any]]) -> list[str]:
-    """Names to show for (name, …, id) rows: a name two artists (or tracks) share gets the end
-    of each one's ID, so "Velvet" and "Velvet" become "Velvet (…v0Yg)" and "Velvet (…1Uh4)"."""
-    names = [UNKNOWN_ARTIST if r[0] is None else str(r[0]) for r in rows]
-    shared = {n for n in names if names.count(n) > 1}
-    return [
-        f"{n} (…{str(r[-1])[-4:]})" if n in shared else n for n, r in zip(names, rows, strict=True)
+def distinct_names(items: Sequence[tuple[str | None, str | None]]) -> list[str]:
+    """Names to show for (name, what a person knows of it) pairs, in order: a name two items
+    share gets that (their most-played track, their album), so "Velvet" and "Velvet" become
+    "Velvet — Midnight Drive" and "Velvet — Satellite"; where even that is shared or unknown,
+    a number ("Velvet (2)"). Never an ID: IDs are for the data tables."""
+    names = [UNKNOWN_ARTIST if n is None else str(n) for n, _ in items]
+    shared = Counter(names)
+    labelled = [
+        f"{n} — {hint}" if shared[n] > 1 and hint else n
+        for n, (_, hint) in zip(names, items, strict=True)
     ]
+    again = Counter(labelled)
+    seen: Counter[str] = Counter()
+    out = []
+    for text in labelled:
+        if again[text] > 1:
+            seen[text] += 1
+            text = f"{text} ({seen[text]})"
+        out.append(text)
+    return out

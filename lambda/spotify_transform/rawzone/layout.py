@@ -23,7 +23,8 @@ or URI under it; nothing else in the project spells a zone path.
     <curated>/_staging/snapshot_date=D/shards=N/_merged.json    a finished merge's summary
     <curated>/_derived/streams/sha256=<hex>/v<N>/               one export file, normalised
     <curated>/_state/<name>.json                                what the curated zone reflects
-    <reports>/snapshot_date=D/report.{json,html}                the run report
+    <reports>/snapshot_date=D/report.{json,html}, run.json     the week ending on D (run report)
+    <reports>/period=…/…/report.{json,html}, index.html         other periods (`rawzone.reports`)
 
 On the local platform the zones are folders of the lake (`LocalZones`); on AWS they are the
 buckets, and reports sit under `<curated>/_reports/`, outside every table folder.
@@ -383,5 +384,6 @@ def state_file(curated_root: str, name: str) -> str:
 
 # ---------------------------------------------------------------------------- reports
 def report_folder(reports_root: str, snapshot_date: str) -> str:
-    """The folder of one date's run report."""
+    """The folder of one date's run report: the listener's week ending on the date (the
+    other periods' pages: `rawzone.reports`)."""
     return join(reports_root, f"snapshot_date={snapshot_date}")

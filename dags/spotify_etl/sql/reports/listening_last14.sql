@@ -1,7 +1,8 @@
--- Listens per day over the two weeks up to one date (every listen once, from `listening`).
-SELECT played_date, count(*) AS plays
+-- Listens per listener's day over the two weeks up to one date (every listen once, from
+-- `listening`; days in SPOTIFY_TIMEZONE).
+SELECT local_date AS played_date, count(*) AS plays
 FROM listening
-WHERE played_date <= '{{ snapshot_date }}'
-GROUP BY played_date
-ORDER BY played_date DESC
+WHERE local_date <= '{{ snapshot_date }}'
+GROUP BY local_date
+ORDER BY local_date DESC
 LIMIT 14
