@@ -537,6 +537,9 @@ def test_the_report_says_what_is_deferred_and_when_it_resumes(tmp_path: Path) ->
     page = Path(where["html"]).read_text()
     assert "Deferred:" in page and "the call budget (50 calls a day) was spent" in page
     assert f"the next run after {extracted['resume_at']}" in page
+    # AND the run's warning opens the page, before the music, as a banner
+    banner = page.index('<aside class="warnings"')
+    assert banner < page.index('id="music"') and "Deferred" in page[banner : page.index("</aside>")]
 
 
 def test_the_listening_pull_makes_no_call_while_the_quota_stop_holds(tmp_path: Path) -> None:

@@ -156,9 +156,19 @@ def test_a_page_for_any_period_and_an_index_that_links_them(
             if not href.startswith("https://"):
                 assert (page.parent / href).resolve().is_file(), (page, href)
     capsys.readouterr()
-    # AND a year without any listening or snapshot is refused, naming what the lake holds
-    assert main(["report", "--period", "year", "--date", "2019-06-01"]) == 2
-    assert "no data for 2019-06-01" in capsys.readouterr().err
+    # AND a year without any listening or snapshot, before the lake's or after, is refused,
+    # naming what the lake holds
+    for day in ("2019-06-01", "2030-06-01"):
+        assert main(["report", "--period", "year", "--date", day]) == 2
+        assert f"no data for {day}" in capsys.readouterr().err
+    # WHEN all time is written again to another day
+    assert main(["report", "--period", "all", "--date", "2026-11-20"]) == 0
+    assert main(["report", "--period", "year", "--date", "2025-06-01"]) == 0
+    # THEN a page links the newest all time only, and the index both, told apart by their day
+    nav = json.loads(year.with_name("report.json").read_text())["pages"]
+    assert [x["label"] for x in nav if x.get("kind") == "all"] == ["All time"]
+    listed = index.read_text()
+    assert "All time, to 24 Nov 2026" in listed and "All time, to 20 Nov 2026" in listed
 
 
 def test_the_sample_run_writes_the_week_every_year_and_the_index(
@@ -183,3 +193,22 @@ def test_a_period_without_listening_says_so_and_how_to_import(tmp_path: Path) ->
     assert "No listening in 18 – 24 Nov 2026." in page
     assert "spotify-pipeline import my_spotify_data.zip" in page
     assert "Download your data" in page
+
+
+def test_the_long_view_stops_at_the_pages_day(lake: Path) -> None:
+    # GIVEN the sample's two years of listening, and a day in the middle of them
+    platform, day = LocalPlatform(lake), "2025-06-30"
+    # WHEN the week ending on that day is gathered
+    page = gather(load({"SPOTIFY_PIPELINE_HOME": str(lake)}), platform, day)
+    long_view = page["long_view"]
+    # THEN no month, year or first listen after the day is in it
+    assert long_view["months"] and max(m["month"] for m in long_view["months"]) == "2025-06"
+    firsts = [a["first_day"] for y in long_view["first_listens"].values() for a in y["shown"]]
+    assert firsts and max(firsts) <= day
+    # AND 2025's top artist has the minutes SQL gives for 2025 up to that day, not the year's
+    top = long_view["top_artists_years"]["2025"][0]
+    minutes = platform.query(
+        "SELECT round(sum(ms_played) / 60000.0, 1) FROM listening_credits WHERE local_date "
+        f"BETWEEN '2025-01-01' AND '{day}' GROUP BY artist_key ORDER BY 1 DESC LIMIT 1"
+    )["rows"][0][0]
+    assert top["minutes"] == pytest.approx(minutes)

@@ -8,6 +8,7 @@ import pytest
 
 from spotify_etl.report import charts, textfit
 from spotify_etl.report.periods import period_of
+from spotify_etl.report.sections import music
 from spotify_etl.report.svg import SIZE, WIDTH
 
 
@@ -37,6 +38,26 @@ def test_a_period_under_way_is_compared_with_the_same_span_before() -> None:
     assert period_of("week", last).comparison(last) == ("2026-11-11", "2026-11-17")
     assert period_of("month", last).comparison(last) == ("2026-10-01", "2026-10-24")
     assert period_of("month", "2026-03-05").comparison(last) == ("2026-02-01", "2026-02-28")
+
+
+@pytest.mark.parametrize(
+    ("kind", "compared", "said"),
+    [
+        ("month", ("2026-11-01", "2026-11-29"), "Nov 2026 to 29 Nov"),  # 29 of November's 30
+        ("month", ("2026-11-01", "2026-11-30"), "Nov 2026"),
+        ("month", ("2026-02-01", "2026-02-28"), "Feb 2026"),  # a whole February
+        ("year", ("2025-01-01", "2025-11-24"), "2025 to 24 Nov"),
+        ("year", ("2025-01-01", "2025-12-31"), "2025"),
+        ("week", ("2026-11-11", "2026-11-17"), "the week before"),
+    ],
+)
+def test_the_period_compared_with_is_named_whole_only_when_it_is(
+    kind: str, compared: tuple[str, str], said: str
+) -> None:
+    # GIVEN a page compared with a previous period, whole or cut where listening stops
+    figures = {"listening": {"compared": list(compared)}, "page": {"kind": kind}}
+    # THEN the page names it as it is
+    assert music._compared(figures) == said
 
 
 def test_labels_are_measured_by_their_rendered_width_not_counted() -> None:

@@ -205,13 +205,13 @@ def cmd_report(args: argparse.Namespace) -> int:
     require_lake(loaded)
     run = context.for_cli(loaded, args.date)
     dates = snapshot_dates(run.platform)
-    first_listen = first_listening_date(run.platform)
+    first_listen, last_listen = listening_span(run.platform)
     period = getattr(args, "period", None)
     if period in ("month", "year"):
         # A month's or year's page has data when a snapshot or some listening falls in it.
         span = period_of(period, args.date)
         has_data = any(span.start <= d <= span.end for d in dates) or bool(
-            first_listen and first_listen <= span.end
+            first_listen and last_listen and first_listen <= span.end and last_listen >= span.start
         )
     else:
         # A date has data when it has a snapshot, or listening reaches back to it (an export's
@@ -232,11 +232,12 @@ def snapshot_dates(platform: Platform) -> list[str]:
     return sorted(str(row[0]) for row in found["rows"] if row[0] is not None)
 
 
-def first_listening_date(platform: Platform) -> str | None:
-    """The first day the lake's listening (plays, imported streams) holds, if any."""
-    found = platform.query("SELECT min(played_date) FROM listening", max_rows=1)
-    first = found["rows"][0][0] if found["rows"] else None
-    return None if first is None else str(first)[:10]
+def listening_span(platform: Platform) -> tuple[str | None, str | None]:
+    """The first and last of the listener's days (SPOTIFY_TIMEZONE) that the lake's listening
+    (plays, imported streams) holds, if any."""
+    found = platform.query("SELECT min(local_date), max(local_date) FROM listening", max_rows=1)
+    first, last = found["rows"][0][:2] if found["rows"] else (None, None)
+    return (None if first is None else str(first)[:10], None if last is None else str(last)[:10])
 
 
 def open_in_browser(page: str) -> bool:

@@ -103,7 +103,7 @@ def _label(kind: str, value: str) -> str:
         return f"Week to {day(value)}"
     if kind == "month":
         return month(value)
-    return value if kind == "year" else "All time"
+    return value if kind == "year" else f"All time, to {day(value)}"
 
 
 def _entries(root: str, here: str, known: set[tuple[str, str]]) -> list[dict[str, str]]:
@@ -120,14 +120,17 @@ def _entries(root: str, here: str, known: set[tuple[str, str]]) -> list[dict[str
 def _nav(
     root: str, folder: str, known: set[tuple[str, str]], page: dict[str, Any]
 ) -> list[dict[str, Any]]:
-    """The page's links: the newest week, every year, all time (and this page), the index."""
+    """The page's links: the newest week, every year, the newest all time (and this page), the
+    index (which lists every page)."""
     kind, value = page["page"]["kind"], page["page"]["value"]
     entries = _entries(root, folder, known)
-    weeks = [x for x in entries if x["kind"] == "week"]
-    shown = [x for x in entries if x["kind"] in ("year", "all")]
-    if weeks:
-        shown.insert(0, {**weeks[0], "label": "This week"})
-    if kind in ("week", "month") and (kind, value) not in {(x["kind"], x["value"]) for x in shown}:
+    newest = {k: next((x for x in entries if x["kind"] == k), None) for k in ("week", "all")}
+    shown = [x for x in entries if x["kind"] == "year"]
+    if newest["week"]:
+        shown.insert(0, {**newest["week"], "label": "This week"})
+    if newest["all"]:
+        shown.append({**newest["all"], "label": "All time"})
+    if (kind, value) not in {(x["kind"], x["value"]) for x in shown}:
         shown.insert(0, next(x for x in entries if (x["kind"], x["value"]) == (kind, value)))
     links = [{**x, "current": (x["kind"], x["value"]) == (kind, value)} for x in shown]
     links.append({"label": "Every page", "href": relative_href(folder, reports_index(root)),

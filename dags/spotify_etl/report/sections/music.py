@@ -9,6 +9,7 @@ from typing import Any
 
 from spotify_etl import sql
 from spotify_etl.report import charts
+from spotify_etl.report.periods import period_of
 from spotify_etl.report.sections.common import (
     WEEKDAYS,
     change,
@@ -45,8 +46,11 @@ def _compared(r: dict[str, Any]) -> str:
     if not compared:
         return ""
     start, end = compared
-    whole = {"week": 6, "month": 27, "year": 364}.get(page["kind"], 0)
-    cut = (date.fromisoformat(end) - date.fromisoformat(start)).days < whole
+    # Whole when it runs to the end of its own week, month or year (a cut one stops earlier).
+    if page["kind"] in ("month", "year"):
+        cut = end != period_of(page["kind"], start).end
+    else:
+        cut = (date.fromisoformat(end) - date.fromisoformat(start)).days < 6
     if page["kind"] == "week":
         return "the week before" if not cut else f"the week before ({span(start, end)})"
     label = month(start[:7]) if page["kind"] == "month" else start[:4]

@@ -1,10 +1,11 @@
--- First listens, year by year up to one date: how many artists were first heard (a counted
--- listen) each year, and the three of them listened to most that year, with the first track.
+-- First listens, year by year up to one date (no listening after it counts): how many artists
+-- were first heard (a counted listen) each year, and the three of them listened to most that
+-- year, with the first track.
 WITH firsts AS (
     SELECT artist_key, max(artist_id) AS artist_id, max(artist_name) AS artist_name,
            min(local_date) AS first_day, min_by(track_name, played_at) AS first_track
     FROM listening_credits
-    WHERE counted AND artist_name IS NOT NULL
+    WHERE counted AND artist_name IS NOT NULL AND local_date <= '{{ snapshot_date }}'
     GROUP BY artist_key
 ),
 first_year AS (
@@ -13,6 +14,7 @@ first_year AS (
     FROM firsts AS f
     JOIN listening_credits AS l
         ON l.artist_key = f.artist_key AND substr(l.local_date, 1, 4) = substr(f.first_day, 1, 4)
+    WHERE l.local_date <= '{{ snapshot_date }}'
     GROUP BY f.artist_key, f.artist_id, f.artist_name, f.first_day, f.first_track
 ),
 ranked AS (
@@ -25,5 +27,5 @@ ranked AS (
 SELECT substr(first_day, 1, 4) AS year, artists, n AS rank, artist_name, artist_id, first_day,
        first_track, round(minutes, 1) AS minutes
 FROM ranked
-WHERE n <= 3 AND first_day <= '{{ snapshot_date }}'
+WHERE n <= 3
 ORDER BY year DESC, rank
