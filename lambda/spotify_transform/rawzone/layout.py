@@ -16,6 +16,7 @@ or URI under it; nothing else in the project spells a zone path.
     <raw>/spotify/recently_played/_cursor.json                  the `after` cursor
     <raw>/spotify/_budget/runs/<UTC start>-<id>.json             a run's API calls per minute
     <raw>/spotify/_budget/quota.json                             QUOTA_EXCEEDED: no call until…
+    <raw>/spotify/_source.json                                   the lake's source: yours or sample
     <raw>/spotify/export/files/sha256=<hex>.json                 one export file, byte for byte
     <raw>/spotify/export/imports/imported_at=<id>/_manifest.json an import's commit
     <curated>/<table>/<partition key>=<value>/part-00000.parquet
