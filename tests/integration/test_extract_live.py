@@ -292,6 +292,25 @@ def test_cli_extract_reports_reauth_in_one_line(
     assert len(err.splitlines()) == 1
 
 
+def test_cli_extract_into_another_folder_claims_that_folder_not_the_default_lake(
+    stub: StubSpotify, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from spotify_etl.cli.main import main
+
+    # GIVEN live credentials, and a working folder whose default lake (./.lake) is not used
+    for key, value in stub.env().items():
+        monkeypatch.setenv(key, value)
+    here, out = tmp_path / "here", tmp_path / "raw"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    # WHEN today's playlists are extracted into another folder
+    today = datetime.now(UTC).date().isoformat()
+    assert main(["extract", "--date", today, "--out", str(out)]) == 0
+    # THEN that folder says whose data it holds, and no lake appears where the command ran
+    assert json.loads((out / "spotify" / "_source.json").read_text())["source"] == "spotify"
+    assert not (here / ".lake").exists()
+
+
 def _free_port() -> int:
     import socket
 

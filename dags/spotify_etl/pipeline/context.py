@@ -66,12 +66,16 @@ def for_cli(loaded: Settings, day: str, run_id: str = "manual") -> Run:
     return Run(loaded, get_platform(loaded), day, run_id)
 
 
-def claim_lake(run: Run, source: str) -> None:
-    """Let `source` (spotify or sample) write into this run's lake: refused, one line, when the
-    lake holds the other's data (sample playlists never mix with a listener's real ones)."""
+def claim_lake(run: Run, source: str, raw_root: str | None = None) -> None:
+    """Let `source` (spotify or sample) write into this run's lake, or into the raw zone at
+    `raw_root` when the run writes elsewhere (`extract --out`): refused, one line, when it holds
+    the other's data (sample playlists never mix with a listener's real ones)."""
     from spotify_transform.rawzone.origin import claim
 
-    where = (
-        str(run.settings.home.resolve()) if run.platform.name == "local" else run.platform.raw_root
-    )
-    claim(run.platform.store, run.platform.raw_root, source, where)
+    if raw_root:
+        where = raw_root
+    elif run.platform.name == "local":
+        where = str(run.settings.home.resolve())
+    else:
+        where = run.platform.raw_root
+    claim(run.platform.store, raw_root or run.platform.raw_root, source, where)

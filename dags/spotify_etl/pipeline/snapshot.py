@@ -68,7 +68,7 @@ def extract(
                 "Use --force-current to do so deliberately."
             )
         return {**extract_playlists.summary(existing, root), "reused": True}
-    claim_lake(run, run.settings.source)
+    claim_lake(run, run.settings.source, raw_root)
     # The daily extract leaves the listening pulls of the next 24 hours their share.
     budget = CallBudget(
         store, root, run.settings.daily_call_budget, run.run_id, reserve=LISTENING_RESERVE
