@@ -58,6 +58,22 @@ def no_settings_leak(request: pytest.FixtureRequest) -> Iterator[None]:
         pytest.fail(f"{request.node.nodeid} left settings in the environment: {leaked}")
 
 
+CHECKOUT_LAKE = Path(__file__).resolve().parents[1] / ".lake"
+
+
+@pytest.fixture(autouse=True)
+def no_lake_in_checkout(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail any test that starts the default lake (`./.lake`) in the checkout: `./scripts/run`
+    uses that lake after `./scripts/test`, and would find it claimed by a test's data."""
+    existed = CHECKOUT_LAKE.exists()
+    yield
+    if not existed and CHECKOUT_LAKE.exists():
+        import shutil
+
+        shutil.rmtree(CHECKOUT_LAKE, ignore_errors=True)  # one test fails, not every later one
+        pytest.fail(f"{request.node.nodeid} wrote the checkout's default lake {CHECKOUT_LAKE}")
+
+
 @pytest.fixture
 def stub() -> Iterator[StubSpotify]:
     """A stub Spotify on 127.0.0.1 serving the sample (tests/stub_spotify.py)."""
