@@ -30,6 +30,22 @@ class StorageError(Exception):
     """A storage operation failed; the message names the URI."""
 
 
+def _synced_temp(target: Path, data: bytes) -> Path:
+    """`data` in a new temporary file beside `target`, synced to disk: the caller renames or
+    links it into place (removed again if writing it fails)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
 class ByteStore:
     """Read, write, list, copy and delete bytes at local paths or S3 URIs.
 
@@ -136,13 +152,8 @@ class ByteStore:
             )
             return
         target = Path(uri)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        tmp = _synced_temp(target, data)
         try:
-            with tmp.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
             tmp.replace(target)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -167,13 +178,8 @@ class ByteStore:
                 raise
             return True
         target = Path(uri)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.tmp-{uuid.uuid4().hex[:8]}")
+        tmp = _synced_temp(target, data)
         try:
-            with tmp.open("wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
             os.link(tmp, target)
         except FileExistsError:
             return False

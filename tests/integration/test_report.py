@@ -455,7 +455,7 @@ def test_a_report_query_that_would_be_cut_fails_by_name(tmp_path: Path) -> None:
     class Cut(LocalPlatform):
         def query(self, sql: str, max_rows: int | None = 20) -> dict[str, Any]:
             result = super().query(sql, max_rows)
-            if "lag(snapshot_date)" in sql.lower():
+            if "from playlist_steps" in sql.lower():  # the playlists section
                 return {**result, "row_count": report_gather.MAX_REPORT_ROWS + 1}
             return result
 

@@ -32,12 +32,7 @@ def playlist_rows(meta: pl.DataFrame, incomplete: list[str]) -> pl.DataFrame:
     whole = ~pl.col("playlist_id").is_in(pl.Series(incomplete, dtype=pl.String).implode())
     return meta.select(
         pl.col("playlist_id"),
-        "name",
-        "description",
-        pl.col("owner").struct.field("id").alias("owner_id"),
-        pl.col("owner").struct.field("display_name").alias("owner_name"),
-        "public",
-        "collaborative",
+        *_described(),
         pl.col("followers").struct.field("total").alias("followers"),
         "snapshot_id",
         contents.struct.field("total").alias("item_count"),
@@ -50,6 +45,20 @@ def playlist_rows(meta: pl.DataFrame, incomplete: list[str]) -> pl.DataFrame:
 LISTED_COLUMNS = ("name", "description", "owner_id", "owner_name", "public", "collaborative")
 
 
+def _described() -> list[pl.Expr]:
+    """A playlist object's LISTED_COLUMNS, as both `playlist.json` and a listing entry hold
+    them."""
+    owner = pl.col("owner").struct
+    return [
+        pl.col("name"),
+        pl.col("description"),
+        owner.field("id").alias("owner_id"),
+        owner.field("display_name").alias("owner_name"),
+        pl.col("public"),
+        pl.col("collaborative"),
+    ]
+
+
 def listing_rows(files: Sequence[RawFile]) -> pl.DataFrame:
     """`GET /me/playlists` pages → one row per listed playlist (the first listing of an ID)."""
     pages, _ = parse_many(files, api_shapes.LISTING_SCHEMA)
@@ -58,12 +67,7 @@ def listing_rows(files: Sequence[RawFile]) -> pl.DataFrame:
         rows.filter(pl.col("id").is_not_null())
         .select(
             pl.col("id").alias("playlist_id"),
-            "name",
-            "description",
-            pl.col("owner").struct.field("id").alias("owner_id"),
-            pl.col("owner").struct.field("display_name").alias("owner_name"),
-            "public",
-            "collaborative",
+            *_described(),
         )
         .unique("playlist_id", keep="first", maintain_order=True)
     )

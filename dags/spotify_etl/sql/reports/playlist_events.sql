@@ -3,15 +3,7 @@
 -- longer extracted): the newest 200 (`EVENTS_SHOWN` in report/gather.py), each row carrying how
 -- many there are in all.
 WITH steps AS (
-    SELECT
-        snapshot_date, playlist_id, name, item_count, items_accessible, public,
-        lag(snapshot_date) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_date,
-        lag(name) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_name,
-        lag(item_count) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_items,
-        lag(items_accessible) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_readable,
-        lag(public) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_public
-    FROM playlists
-    WHERE snapshot_date <= '{{ snapshot_date }}'
+    SELECT * FROM playlist_steps WHERE snapshot_date <= '{{ snapshot_date }}'
 ),
 in_window AS (
     SELECT * FROM steps

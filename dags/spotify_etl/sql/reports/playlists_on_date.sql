@@ -1,15 +1,7 @@
 -- Each playlist on one date beside its previous snapshot (on any earlier date), with the tracks
 -- added and removed since: one row per playlist of the date (the page's "Playlists on this date").
 WITH steps AS (
-    SELECT
-        snapshot_date, playlist_id, name, item_count, items_accessible, public,
-        lag(snapshot_date) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_date,
-        lag(name) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_name,
-        lag(item_count) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_items,
-        lag(items_accessible) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_readable,
-        lag(public) OVER (PARTITION BY playlist_id ORDER BY snapshot_date) AS prev_public
-    FROM playlists
-    WHERE snapshot_date <= '{{ snapshot_date }}'
+    SELECT * FROM playlist_steps WHERE snapshot_date <= '{{ snapshot_date }}'
 ),
 changes AS (
     SELECT
