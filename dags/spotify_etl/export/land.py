@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from spotify_etl.export import zipread
 from spotify_transform.rawzone import layout
 from spotify_transform.rawzone.export import base_name, classify
 from spotify_transform.storage import ByteStore
@@ -105,14 +106,21 @@ def _members(path: Path) -> list[tuple[str, int]]:
         raise ExportError(f"{path} is neither a zip file nor a folder") from None
 
 
-@contextmanager
-def _open(path: Path, member: str) -> Iterator[IO[bytes]]:
+def _chunks(path: Path, member: str) -> Iterator[bytes]:
+    """A file of the export (a zip's or a folder's) in chunks of at most CHUNK bytes."""
     if path.is_dir():
         with (path / member).open("rb") as fh:
-            yield fh
+            while chunk := fh.read(CHUNK):
+                yield chunk
         return
-    with zipfile.ZipFile(path) as archive, archive.open(member) as fh:
-        yield fh
+    with zipfile.ZipFile(path) as archive:
+        info = archive.getinfo(member)
+        if zipread.readable(info):
+            yield from zipread.chunks(path, info, CHUNK)
+            return
+        with archive.open(info) as fh:
+            while chunk := fh.read(CHUNK):
+                yield chunk
 
 
 def _land_one(store: ByteStore, raw_root: str, path: Path, member: str, kind: str) -> Landed:
@@ -120,8 +128,8 @@ def _land_one(store: ByteStore, raw_root: str, path: Path, member: str, kind: st
     digest, size = hashlib.sha256(), 0
     scratch = store.scratch(layout.export_file(raw_root, "0" * 64))
     try:
-        with _open(path, member) as src, scratch.open("wb") as out:
-            while chunk := src.read(CHUNK):
+        with scratch.open("wb") as out:
+            for chunk in _chunks(path, member):
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
