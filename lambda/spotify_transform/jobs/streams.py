@@ -56,6 +56,14 @@ def _folder(curated_root: str, sha256: str) -> str:
     return layout.derived_streams(curated_root, sha256, VERSION)
 
 
+def _kept(rows: pl.DataFrame) -> bytes:
+    """A normalised file's rows as kept: Parquet without compression or statistics (only the
+    merge reads them, whole; dictionaries keep them small), 30% less CPU than zstd."""
+    buffer = io.BytesIO()
+    rows.write_parquet(buffer, compression="uncompressed", statistics=False)
+    return buffer.getvalue()
+
+
 def file_stats(store: ByteStore, curated_root: str, sha256: str) -> dict[str, Any] | None:
     """A normalised file's counts, or None when it has not been normalised (yet)."""
     uri = layout.derived_part(_folder(curated_root, sha256), "stats.json")
@@ -95,9 +103,7 @@ def run_file(store: ByteStore, raw_root: str, curated_root: str, ref: FileRef) -
         months=sorted({d[:7] for d in dates.unique().to_list()}),
         rows=rows.height,
     )
-    store.write(
-        layout.derived_part(folder, "rows.parquet"), parquet_bytes(rows.sort("ended_at", "record"))
-    )
+    store.write(layout.derived_part(folder, "rows.parquet"), _kept(rows.sort("ended_at", "record")))
     store.write(layout.derived_part(folder, "quarantine.parquet"), parquet_bytes(quarantine))
     store.write(  # last: its presence says the file is done
         layout.derived_part(folder, "stats.json"),
