@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import polars as pl
 
-from spotify_transform.jobs.output import parquet_bytes
+from spotify_transform.jobs.output import ordered_map, parquet_bytes
 from spotify_transform.normalize.export import (
     QUARANTINE_SCHEMA,
     ROWS_SCHEMA,
@@ -214,38 +214,53 @@ def run_merge(
     for sha in accounting:
         for month in months:
             accounting[sha].pop(month, None)
-    cache: dict[str, pl.DataFrame] = {}
-    written: list[str] = []  # months
-    unchanged = 0
-    for batch in _batches(months):
-        holders = sorted(sha for sha, covered in lake.items() if set(covered) & set(batch))
-        for sha in [s for s in cache if s not in holders]:
-            del cache[sha]  # months come in order: a file past its months is not read again
-        for sha in holders:
-            if sha not in cache:
-                cache[sha] = _read_rows(store, curated_root, sha)
-        in_batch = pl.col("played_date").str.slice(0, 7).is_in(batch)
-        parts = [cache[s].filter(in_batch) for s in holders]
-        rows = pl.concat(parts) if parts else ROWS_SCHEMA.to_frame(eager=True)
+
+    def batches() -> Iterator[tuple[list[str], pl.DataFrame]]:
+        """A few months at a time, every file's rows on them (read here, in order)."""
+        cache: dict[str, pl.DataFrame] = {}
+        for batch in _batches(months):
+            holders = sorted(sha for sha, covered in lake.items() if set(covered) & set(batch))
+            for sha in [s for s in cache if s not in holders]:
+                del cache[sha]  # months come in order: a file past its months is not read again
+            for sha in holders:
+                if sha not in cache:
+                    cache[sha] = _read_rows(store, curated_root, sha)
+            in_batch = pl.col("played_date").str.slice(0, 7).is_in(batch)
+            parts = [cache[s].filter(in_batch) for s in holders]
+            yield batch, pl.concat(parts) if parts else ROWS_SCHEMA.to_frame(eager=True)
+
+    def rebuild(item: tuple[list[str], pl.DataFrame]) -> tuple[pl.DataFrame, list[bool | None]]:
+        """Merge a batch's months and write them: (each file's outcomes per month, for each
+        month True: written or deleted, False: unchanged, None: none before or now)."""
+        batch, rows = item
         merged = merge_streams(rows, keep_incognito)
         per_month = merged.outcome.group_by(
             "file_sha256", pl.col("played_date").str.slice(0, 7).alias("month"), "outcome"
         ).agg(pl.col("count").sum())
-        for sha, month, outcome, count in per_month.iter_rows():
-            accounting.setdefault(sha, {}).setdefault(month, {})[outcome] = int(count)
         streams = merged.streams.with_columns(pl.col("played_date").str.slice(0, 7).alias("_m"))
         by_month = dict(streams.partition_by("_m", as_dict=True, include_key=False).items())
+        changes: list[bool | None] = []
         for month in batch:
             uri = layout.curated_file(curated_root, STREAMS_TABLE, month)
             frame = by_month.get((month,))
             if frame is not None and frame.height:
-                if _write_if_changed(store, uri, parquet_bytes(frame), existing):
-                    written.append(month)
-                else:
-                    unchanged += 1
+                changes.append(_write_if_changed(store, uri, parquet_bytes(frame), existing))
             elif uri in existing:  # no committed file holds this month any more (rolled back)
                 store.delete([uri])
-                written.append(month)
+                changes.append(True)
+            else:
+                changes.append(None)
+        return per_month, changes
+
+    written: list[str] = []  # months
+    unchanged = 0
+    # two batches at once: one's sort and Parquet encoding beside the other's
+    rebuilt = ordered_map(rebuild, batches(), workers=2, window=2)
+    for batch, (per_month, changes) in zip(_batches(months), rebuilt, strict=True):
+        for sha, month, outcome, count in per_month.iter_rows():
+            accounting.setdefault(sha, {}).setdefault(month, {})[outcome] = int(count)
+        written += [month for month, change in zip(batch, changes, strict=True) if change]
+        unchanged += sum(change is False for change in changes)
     quarantine_rows = 0
     if import_id is not None:  # the import's quarantine, when it has any
         frames = [_read_quarantine(store, curated_root, sha) for sha in sorted(set(new_files))]
