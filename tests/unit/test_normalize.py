@@ -440,3 +440,33 @@ def test_a_repeated_album_and_credit_list_come_whole_from_one_copy(
     credits = out.tables["track_artists"].sort("artist_position")
     assert credits["artist_position"].to_list() == [0, 1]
     assert credits["artist_id"].to_list() in (["artistA", "artistZ"], ["artistZ", "artistA"])
+
+
+def test_repeated_copies_resolve_by_their_content_whatever_the_order_or_split(
+    cat: syn.Catalog,
+) -> None:
+    # GIVEN one track in two playlists whose copies disagree: the credits' order and the
+    # album (a release day and 9 tracks, or only the year and 10 tracks)
+    first, second = b.track(cat, 0, "legacy"), b.track(cat, 0, "legacy")
+    first["album"].update(release_date="1981-12-25", release_date_precision="day", total_tracks=9)
+    second["album"].update(release_date="1981", release_date_precision="year", total_tracks=10)
+    a, z = {**first["artists"][0], "id": "artistA"}, {**first["artists"][0], "id": "artistZ"}
+    first["artists"], second["artists"] = [a, z], [z, a]
+    one = b.playlist_files(PID, "legacy", [syn.entry(first, "legacy", None, b.ME)])
+    two = b.playlist_files(
+        "pl0000000000000000000B", "legacy", [syn.entry(second, "legacy", None, b.ME)]
+    )
+    # WHEN normalised in one batch in either order, and in two parts combined in either order
+    ways = [
+        run(one, two),
+        run(two, one),
+        combine([normalize_playlists([one]), normalize_playlists([two])]),
+        combine([normalize_playlists([two]), normalize_playlists([one])]),
+    ]
+    # THEN every way keeps the copy the rule prefers: for the credits, as many artists, then the
+    # larger list of ids (Z before A); for the album, the larger total_tracks
+    for out in ways:
+        credits = out.tables["track_artists"].sort("artist_position")
+        assert credits["artist_id"].to_list() == ["artistZ", "artistA"]
+        album = out.tables["albums"].row(0, named=True)
+        assert (album["release_date_precision"], album["total_tracks"]) == ("year", 10)
