@@ -13,9 +13,9 @@ import pytest
 from spotify_etl.extract.playlists import ExtractRequest, extract
 from spotify_etl.pipeline import context, snapshot
 from spotify_etl.settings import Settings, load
-from spotify_etl.spotify.client import QuotaExceeded, RateLimited, SpotifyApi, UserNotRegistered
+from spotify_etl.spotify.client import RateLimited, SpotifyApi, UserNotRegistered
 from spotify_etl.spotify.oauth import ReauthRequired
-from spotify_etl.spotify.responses import PlaylistNotFound, SourceError
+from spotify_etl.spotify.responses import PlaylistNotFound, QuotaExceeded, SourceError
 from spotify_transform.storage import ByteStore
 from tests.builders import manifest_json
 from tests.stub_spotify import Fault, StubSpotify, bodies

@@ -125,6 +125,18 @@ def test_standard_library_modules_import_nothing_else(module: str) -> None:
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.parametrize(
+    "module",
+    ["spotify_etl.pipeline.snapshot", "spotify_etl.pipeline.history", "spotify_etl.extract.budget"],
+)
+def test_the_transform_and_import_paths_load_no_http_client(module: str) -> None:
+    # WHEN a module that `spotify-pipeline transform` or `import` loads is imported alone
+    code = f"import sys, {module}; print(sorted({{'spotipy', 'requests'}} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    # THEN the Web API's client stays unloaded (spotipy and requests cost 0.2 s to import)
+    assert out.stdout.strip() == "[]"
+
+
 def test_pure_modules_do_no_io() -> None:
     # GIVEN the modules documented as pure (values in, values out)
     pure = [

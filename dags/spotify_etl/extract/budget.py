@@ -13,8 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from spotify_etl.spotify.client import QuotaExceeded
-from spotify_etl.spotify.responses import Response, Source
+from spotify_etl.spotify.responses import QuotaExceeded, Response, Source
 from spotify_transform.rawzone import budget as ledger
 from spotify_transform.rawzone.records import BudgetRecord
 from spotify_transform.storage import ByteStore

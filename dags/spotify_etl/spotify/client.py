@@ -42,6 +42,7 @@ from spotify_etl.spotify.responses import (
     IncompleteListing,
     PlaylistNotFound,
     PlaylistNotVisible,
+    QuotaExceeded,
     Response,
     SourceError,
     listing_problem,
@@ -76,15 +77,6 @@ BACKOFF_BASE = 1.0
 
 
 BACKOFF_CAP = 30.0
-
-
-class QuotaExceeded(SourceError):
-    """Spotify's Development Mode quota (per developer account) is used up; `retry_after`:
-    the seconds Spotify said to wait (hours, typically)."""
-
-    def __init__(self, message: str, retry_after: float) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
 
 
 class RateLimited(SourceError):

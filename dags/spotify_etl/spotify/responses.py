@@ -35,6 +35,15 @@ class SourceError(Exception):
     """A request failed for a whole-run reason (auth, quota …)."""
 
 
+class QuotaExceeded(SourceError):
+    """Spotify's Development Mode quota (per developer account) is used up; `retry_after`:
+    the seconds Spotify said to wait (hours, typically)."""
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class BadResponse(Exception):
     """A 200 whose body is not what the endpoint returns (not JSON, the wrong shape, a page that
     ends the paging early), still after the retries: the playlist cannot be read whole."""
