@@ -407,13 +407,9 @@ def test_combine_keeps_the_first_batch_copy_of_a_repeated_playlist(cat: syn.Cata
     assert out.tables["playlists"].height == 1
 
 
-@pytest.mark.parametrize("split", [False, True])
-def test_a_repeated_album_and_credit_list_come_whole_from_one_copy(
-    cat: syn.Catalog, split: bool
-) -> None:
-    # GIVEN one track in two playlists whose copies disagree: the album's release date with a
-    # day in one and only the year in the other (with a larger total_tracks), and the credits
-    # in a different order
+def _two_disagreeing_copies(cat: syn.Catalog) -> tuple[PlaylistFiles, PlaylistFiles]:
+    """Two playlists holding one track whose copies disagree: the first has the album's day
+    (1981-12-25, 9 tracks) and artists A, Z; the second only its year (10 tracks) and Z, A."""
     first, second = b.track(cat, 0, "legacy"), b.track(cat, 0, "legacy")
     first["album"].update(release_date="1981-12-25", release_date_precision="day", total_tracks=9)
     second["album"].update(release_date="1981", release_date_precision="year", total_tracks=10)
@@ -423,6 +419,17 @@ def test_a_repeated_album_and_credit_list_come_whole_from_one_copy(
     two = b.playlist_files(
         "pl0000000000000000000B", "legacy", [syn.entry(second, "legacy", None, b.ME)]
     )
+    return one, two
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_a_repeated_album_and_credit_list_come_whole_from_one_copy(
+    cat: syn.Catalog, split: bool
+) -> None:
+    # GIVEN one track in two playlists whose copies disagree: the album's release date with a
+    # day in one and only the year in the other (with a larger total_tracks), and the credits
+    # in a different order
+    one, two = _two_disagreeing_copies(cat)
     # WHEN normalised together, or in two parts then combined (as shards are)
     if split:
         out = combine([normalize_playlists([two]), normalize_playlists([one])])
@@ -447,15 +454,7 @@ def test_repeated_copies_resolve_by_their_content_whatever_the_order_or_split(
 ) -> None:
     # GIVEN one track in two playlists whose copies disagree: the credits' order and the
     # album (a release day and 9 tracks, or only the year and 10 tracks)
-    first, second = b.track(cat, 0, "legacy"), b.track(cat, 0, "legacy")
-    first["album"].update(release_date="1981-12-25", release_date_precision="day", total_tracks=9)
-    second["album"].update(release_date="1981", release_date_precision="year", total_tracks=10)
-    a, z = {**first["artists"][0], "id": "artistA"}, {**first["artists"][0], "id": "artistZ"}
-    first["artists"], second["artists"] = [a, z], [z, a]
-    one = b.playlist_files(PID, "legacy", [syn.entry(first, "legacy", None, b.ME)])
-    two = b.playlist_files(
-        "pl0000000000000000000B", "legacy", [syn.entry(second, "legacy", None, b.ME)]
-    )
+    one, two = _two_disagreeing_copies(cat)
     # WHEN normalised in one batch in either order, and in two parts combined in either order
     ways = [
         run(one, two),
