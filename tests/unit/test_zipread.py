@@ -108,3 +108,23 @@ def test_a_damaged_member_is_named_and_nothing_of_it_lands(tmp_path: Path, damag
     assert name in str(refused.value) and "\n" not in str(refused.value)
     files = tmp_path / "raw" / "spotify" / "export" / "files"
     assert not files.exists() or not [p for p in files.iterdir() if p.suffix == ".json"]
+
+
+def test_an_encrypted_member_is_refused_in_one_line(tmp_path: Path) -> None:
+    # GIVEN a zip whose streaming history is marked encrypted (as a re-zipped export could be)
+    name = f"{EXT}/Streaming_History_Audio_2024_0.json"
+    plain = tmp_path / "plain.zip"
+    with zipfile.ZipFile(plain, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, _json(6, 10))
+    raw = bytearray(plain.read_bytes())
+    raw[6] |= zipread.ENCRYPTED  # the local header's flags
+    raw[raw.find(b"PK\x01\x02") + 8] |= zipread.ENCRYPTED  # the central directory's
+    path = tmp_path / "encrypted.zip"
+    path.write_bytes(bytes(raw))
+    # WHEN it lands
+    with pytest.raises(export_land.ExportError) as refused:
+        export_land.land(ByteStore(), str(tmp_path / "raw"), str(path))
+    # THEN the import names the member and what to do, in one line
+    message = str(refused.value)
+    assert name in message and "encrypted" in message and "folder" in message
+    assert "\n" not in message

@@ -136,6 +136,12 @@ def _land_one(store: ByteStore, raw_root: str, path: Path, member: str, kind: st
     except (zipfile.BadZipFile, OSError, EOFError) as exc:
         scratch.unlink(missing_ok=True)
         raise ExportError(f"{member} in {path.name} cannot be read: {exc}") from None
+    except (RuntimeError, NotImplementedError):  # zipfile: a password, an unknown compression
+        scratch.unlink(missing_ok=True)
+        raise ExportError(
+            f"{member} in {path.name} cannot be read: it is encrypted or compressed in a way "
+            "zip files from Spotify are not. Unzip the export and import its folder"
+        ) from None
     sha = digest.hexdigest()
     uri = layout.export_file(raw_root, sha)
     if store.exists(uri):
