@@ -128,3 +128,49 @@ def test_an_encrypted_member_is_refused_in_one_line(tmp_path: Path) -> None:
     message = str(refused.value)
     assert name in message and "encrypted" in message and "folder" in message
     assert "\n" not in message
+
+
+def test_a_member_larger_than_its_declared_size_is_cut_off_at_once(tmp_path: Path) -> None:
+    # GIVEN a member of 8 MB of zeros whose central directory says it holds 10 bytes (a zip
+    # that would inflate far past what it declares)
+    name = f"{EXT}/Streaming_History_Audio_2024_0.json"
+    path = tmp_path / "lying.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, bytes(8 << 20))
+    raw = bytearray(path.read_bytes())
+    central = raw.find(b"PK\x01\x02")
+    raw[central + 24 : central + 28] = (10).to_bytes(4, "little")  # uncompressed size
+    path.write_bytes(bytes(raw))
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo(name)
+    # WHEN it is read in chunks of 64 KiB
+    read = 0
+    with pytest.raises(zipfile.BadZipFile, match="more than its size"):
+        for chunk in zipread.chunks(path, member, 65_536):
+            read += len(chunk)
+    # THEN it stopped within one chunk of the declared size, and landing refuses it by name
+    assert read <= 65_536
+    with pytest.raises(export_land.ExportError, match="Streaming_History_Audio_2024_0"):
+        export_land.land(ByteStore(), str(tmp_path / "raw"), str(path))
+
+
+def test_a_damaged_member_that_zipfile_reads_is_refused_in_one_line(tmp_path: Path) -> None:
+    # GIVEN an LZMA member (read by zipfile, not ISA-L) whose bytes were damaged
+    name = f"{EXT}/Streaming_History_Audio_2024_0.json"
+    path = tmp_path / "lzma.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_LZMA) as archive:
+        archive.writestr(name, _json(7, 3_000))
+    with zipfile.ZipFile(path) as archive:
+        member = archive.getinfo(name)
+    assert not zipread.readable(member)
+    raw = bytearray(path.read_bytes())
+    start = member.header_offset + 30 + len(name.encode())
+    for offset in range(start + 500, start + 540):
+        raw[offset] ^= 0x5A
+    path.write_bytes(bytes(raw))
+    # WHEN it lands
+    with pytest.raises(export_land.ExportError) as refused:
+        export_land.land(ByteStore(), str(tmp_path / "raw"), str(path))
+    # THEN one line names the member, and no scratch file is left behind
+    assert name in str(refused.value) and "\n" not in str(refused.value)
+    assert not [p for p in (tmp_path / "raw").rglob("*") if p.is_file()]

@@ -10,8 +10,10 @@ holds instead.
 from __future__ import annotations
 
 import hashlib
+import lzma
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -133,7 +135,7 @@ def _land_one(store: ByteStore, raw_root: str, path: Path, member: str, kind: st
                 digest.update(chunk)
                 out.write(chunk)
                 size += len(chunk)
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         scratch.unlink(missing_ok=True)
         raise ExportError(f"{member} in {path.name} cannot be read: {exc}") from None
     except (RuntimeError, NotImplementedError):  # zipfile: a password, an unknown compression

@@ -48,14 +48,16 @@ def chunks(path: Path, info: zipfile.ZipInfo, size: int) -> Iterator[bytes]:
         inflate = isal_zlib.decompressobj(-15) if info.compress_type else None
         crc, length, left = 0, 0, info.compress_size
         while left:
-            raw = fh.read(min(READ, left))
+            raw = fh.read(min(READ, left) if inflate else min(READ, size, left))
             if not raw:
                 raise zipfile.BadZipFile(f"{info.filename} is cut short")
             left -= len(raw)
             for out in _inflated(inflate, raw, size):
                 crc, length = isal_zlib.crc32(out, crc), length + len(out)
+                if length > info.file_size:  # never write past what the zip says it holds
+                    raise zipfile.BadZipFile(f"{info.filename} holds more than its size")
                 yield out
-        if inflate is not None:
+        if inflate is not None and info.compress_size:
             tail = inflate.flush()
             if tail:
                 crc, length = isal_zlib.crc32(tail, crc), length + len(tail)
