@@ -46,7 +46,7 @@ def dimension_rows(tracks: pl.DataFrame) -> dict[str, pl.DataFrame]:
             pl.col("artists").struct.field("id").alias("artist_id"),
             "artist_position",
         )
-        .filter(nonempty(pl.col("artist_id")).is_not_null())
+        .filter(nonempty(pl.col("artist_id")).is_not_null() & pl.col("track_id").is_not_null())
     )
     artist_objs = pl.concat(
         [
@@ -178,6 +178,7 @@ def _credits_from_one_copy(parts: Sequence[pl.DataFrame]) -> pl.DataFrame:
     differently are never mixed (which could put two artists at one position). Each part holds
     one copy per track (`dimension_rows` picks it); of the parts' copies the best by the same
     record order wins: the most artists, then the largest list of artist ids."""
+    parts = [p.filter(pl.col("track_id").is_not_null()) for p in parts]  # credits of no track
     if len(parts) == 1:  # one copy of each track
         return parts[0]
     tagged = [p.with_columns(pl.lit(i).alias("_part")) for i, p in enumerate(parts)]
