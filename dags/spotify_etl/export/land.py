@@ -86,6 +86,7 @@ def _local_copy(store: ByteStore, uri: str) -> Iterator[Path]:
 
 
 CHUNK = 1024 * 1024
+ZIPFILE_READS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA)
 WORKERS = 2  # files landed at once: decompressing and hashing release the GIL
 
 
@@ -120,6 +121,11 @@ def _chunks(path: Path, member: str) -> Iterator[bytes]:
         if zipread.readable(info):
             yield from zipread.chunks(path, info, CHUNK)
             return
+        if info.flag_bits & zipread.ENCRYPTED or info.compress_type not in ZIPFILE_READS:
+            raise zipfile.BadZipFile(
+                "it is encrypted or compressed in a way zip files from Spotify are not; unzip "
+                "the export and import its folder"
+            )
         with archive.open(info) as fh:
             while chunk := fh.read(CHUNK):
                 yield chunk
@@ -138,12 +144,6 @@ def _land_one(store: ByteStore, raw_root: str, path: Path, member: str, kind: st
     except (zipfile.BadZipFile, OSError, EOFError, zlib.error, lzma.LZMAError) as exc:
         scratch.unlink(missing_ok=True)
         raise ExportError(f"{member} in {path.name} cannot be read: {exc}") from None
-    except (RuntimeError, NotImplementedError):  # zipfile: a password, an unknown compression
-        scratch.unlink(missing_ok=True)
-        raise ExportError(
-            f"{member} in {path.name} cannot be read: it is encrypted or compressed in a way "
-            "zip files from Spotify are not. Unzip the export and import its folder"
-        ) from None
     sha = digest.hexdigest()
     uri = layout.export_file(raw_root, sha)
     if store.exists(uri):
