@@ -199,6 +199,15 @@ def test_lambda_connection_keeps_its_idle_flow_alive(aws: str) -> None:
         connection.close()
 
 
+def _crawls_take(aws: str, transition: dict[str, str | int]) -> None:
+    """How long moto's Glue crawls take to finish (`immediate`, or a time in seconds)."""
+    requests.post(
+        f"{aws}/moto-api/state-manager/set-transition",
+        json={"model_name": "glue::crawl", "transition": transition},
+        timeout=10,
+    )
+
+
 def _glue_setup(types: dict[str, str] | None = None) -> None:
     # The crawl also (re)creates the analytics views through Athena, in the workgroup.
     boto3.client("athena").create_work_group(
@@ -230,11 +239,7 @@ def _glue_setup(types: dict[str, str] | None = None) -> None:
 
 def test_crawl_runs_the_crawler_and_checks_the_catalog(aws: str) -> None:
     # GIVEN the Terraform-owned crawler and the tables a crawl produced
-    requests.post(
-        f"{aws}/moto-api/state-manager/set-transition",
-        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
-        timeout=10,
-    )
+    _crawls_take(aws, {"progression": "immediate"})
     _glue_setup()
     # WHEN crawling
     report = platform().crawl()
@@ -251,11 +256,7 @@ def test_crawl_runs_the_crawler_and_checks_the_catalog(aws: str) -> None:
 
 def test_crawl_waits_for_a_run_already_in_progress(aws: str) -> None:
     # GIVEN the crawler already running (someone else started it) and taking a second
-    requests.post(
-        f"{aws}/moto-api/state-manager/set-transition",
-        json={"model_name": "glue::crawl", "transition": {"progression": "time", "seconds": 1}},
-        timeout=10,
-    )
+    _crawls_take(aws, {"progression": "time", "seconds": 1})
     _glue_setup()
     boto3.client("glue").start_crawler(Name=NAMES["GLUE_CRAWLER"])
     # WHEN our crawl starts THEN it waits for that run, then runs its own
@@ -269,11 +270,7 @@ def test_crawl_declares_the_library_tables_empty_before_any_library_was_transfor
     aws: str,
 ) -> None:
     # GIVEN a catalog the crawler filled with playlist tables only (no library folder yet)
-    requests.post(
-        f"{aws}/moto-api/state-manager/set-transition",
-        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
-        timeout=10,
-    )
+    _crawls_take(aws, {"progression": "immediate"})
     _glue_setup()
     # WHEN crawling
     report = platform().crawl()
@@ -293,11 +290,7 @@ def test_crawl_declares_the_library_tables_empty_before_any_library_was_transfor
 
 
 def test_crawl_fails_on_a_type_conflict_with_the_contracts(aws: str) -> None:
-    requests.post(
-        f"{aws}/moto-api/state-manager/set-transition",
-        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
-        timeout=10,
-    )
+    _crawls_take(aws, {"progression": "immediate"})
     _glue_setup({"tracks.popularity": "string"})
     with pytest.raises(PlatformError, match=r"tracks\.popularity: catalog string, contract bigint"):
         platform().crawl()
@@ -408,11 +401,7 @@ def test_whole_dag_runs_on_the_aws_platform_under_moto(aws: str, tmp_path: Path)
     import sys
 
     requests.post(f"{aws}/moto-api/config", json={"lambda": {"use_docker": False}}, timeout=10)
-    requests.post(
-        f"{aws}/moto-api/state-manager/set-transition",
-        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
-        timeout=10,
-    )
+    _crawls_take(aws, {"progression": "immediate"})
     _create_function(aws)
     _glue_setup()  # creates the workgroup too
     # moto's Lambda cannot run code: queue what the function answers for this date
@@ -524,11 +513,7 @@ def test_the_first_listening_run_crawls_once_to_create_the_table(aws: str) -> No
     from spotify_etl.pipeline import listening
     from spotify_etl.pipeline.context import Run
 
-    requests.post(
-        f"{aws}/moto-api/state-manager/set-transition",
-        json={"model_name": "glue::crawl", "transition": {"progression": "immediate"}},
-        timeout=10,
-    )
+    _crawls_take(aws, {"progression": "immediate"})
     _glue_setup()
     p, started = _instrumented()
     run = Run(load({**NAMES, "SPOTIFY_PIPELINE_PLATFORM": "aws"}), p, "2026-11-24")
