@@ -16,7 +16,9 @@ interleaved, best of `--repeat`:
 - ours on a one-file export, both ways (the constants each of ours is measured against: the
   same code on almost no data);
 - ours on a quarter of the export (a quarter of the files, each as large): peak memory must not
-  grow with the export.
+  grow with the export;
+- ours pinned to one core: how our time scales with cores (pandas and the bare parse use one
+  core whatever the machine has).
 
 Targets: ours ≥ 5× faster than pandas, no slower than the bare parse, and a peak RSS within 1.5×
 the largest file of the constant (files are streamed one by one; the export is never held
@@ -46,6 +48,7 @@ from tests import synthetic_export as sx  # noqa: E402
 
 CLI = str(Path(sys.executable).with_name("spotify-pipeline"))
 WHOLE = "ours, the whole command (+ catalog, check)"
+ONE_CORE = "ours on one core (→ streams)"
 YEARS = 10
 
 
@@ -103,7 +106,9 @@ print(records)
 """
 # Each contender reports its own peak RSS after it ran (a fresh process each time).
 WRAP = """
-import resource, runpy, sys, time
+import os, resource, runpy, sys, time
+if os.environ.get("BENCH_CPUS"):  # before polars sizes its thread pool from the cores it may use
+    os.sched_setaffinity(0, sorted(os.sched_getaffinity(0))[: int(os.environ["BENCH_CPUS"])])
 start = time.perf_counter()
 sys.argv = sys.argv[1:]
 try:
@@ -127,10 +132,12 @@ finally:
 """
 
 
-def run(args: list[str], home: Path) -> tuple[float, int]:
-    """(seconds, peak RSS in bytes) of one contender in a fresh process."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIF"))}
+def run(args: list[str], home: Path, cpus: int | None = None) -> tuple[float, int]:
+    """(seconds, peak RSS in bytes) of one contender in a fresh process (on `cpus` cores)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW", "SPOTIF", "BENCH"))}
     env["SPOTIFY_PIPELINE_HOME"] = str(home)
+    if cpus:
+        env["BENCH_CPUS"] = str(cpus)
     done = subprocess.run(
         [sys.executable, "-c", WRAP, *args], capture_output=True, text=True, env=env, check=False
     )
@@ -180,12 +187,14 @@ def main() -> None:
         "ours, a quarter of the files (→ streams)": lambda home: [
             "-c", OURS_TO_STREAMS, str(quarter), str(home)
         ],
+        ONE_CORE: lambda home: ["-c", OURS_TO_STREAMS, str(export), str(home)],
     }  # fmt: skip
+    cores = len(os.sched_getaffinity(0))
     best: dict[str, tuple[float, int]] = {}
     for _ in range(args.repeat):
         for name, argv in contenders.items():
             home = Path(tempfile.mkdtemp(prefix="lake-", dir=folder))
-            seconds, rss = run(argv(home), home)
+            seconds, rss = run(argv(home), home, 1 if name == ONE_CORE else None)
             shutil.rmtree(home, ignore_errors=True)
             old = best.get(name, (seconds, rss))
             best[name] = (min(seconds, old[0]), max(rss, old[1]))
@@ -207,6 +216,11 @@ def main() -> None:
         f"MiB (target: within); the whole command {whole_rss / 2**20:,.0f} MiB against "
         f"{(whole_base + 1.5 * largest) / 2**20:,.0f} MiB; a quarter of the files "
         f"{quarter_rss / 2**20:,.0f} MiB (the whole export: {ours_rss / 2**20:,.0f} MiB)"
+    )
+    one_core = best[ONE_CORE][0]
+    print(
+        f"ours on one core {one_core:.2f} s, on {cores} {one_core / ours_s:.2f}× faster "
+        f"(pandas and the bare parse run on one core whatever the machine has)"
     )
     if not args.keep:
         shutil.rmtree(folder, ignore_errors=True)
